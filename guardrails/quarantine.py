@@ -1,0 +1,55 @@
+"""Context quarantine: text from users' documents is data, never instructions.
+
+At ingest every chunk is scanned for injected instructions; a hit is stored as a
+flag on the record. Flagged chunks may still be cited for their facts, but their
+imperative text is never echoed as advice by the composer.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "ignore_instructions",
+        re.compile(
+            r"\b(ignore|disregard|forget|override)\b[^.\n]{0,40}\b(previous|prior|above|earlier|all|"
+            r"your|system)\b[^.\n]{0,30}\b(instructions?|prompts?|rules?|directions?|guidelines?)",
+            re.I,
+        ),
+    ),
+    (
+        "role_override",
+        re.compile(
+            r"\b(you are now|from now on,? you|act as|pretend to be|new instructions?:"
+            r"|system prompt)",
+            re.I,
+        ),
+    ),
+    (
+        "tell_the_user",
+        re.compile(
+            r"\b(tell|instruct|advise|inform)\s+(the\s+)?(patient|user|reader)\s+to\b", re.I
+        ),
+    ),
+    (
+        "ignore_fr",
+        re.compile(
+            r"\b(ignore[zr]?|oublie[zr]?)\b[^.\n]{0,40}\b(instructions?|consignes?|règles?)", re.I
+        ),
+    ),
+    ("exfiltrate", re.compile(r"!\[[^\]]*\]\(https?://|<img\s[^>]*src=\s*['\"]?https?://", re.I)),
+]
+
+
+def injection_flags(text: str) -> tuple[str, ...]:
+    """("prompt_injection",) when the text carries instructions aimed at the assistant."""
+    for _, pattern in _PATTERNS:
+        if pattern.search(text):
+            return ("prompt_injection",)
+    return ()
+
+
+def injection_rules(text: str) -> list[str]:
+    """Names of the rules that fire, for reports and tests."""
+    return [name for name, pattern in _PATTERNS if pattern.search(text)]

@@ -1,0 +1,192 @@
+"""Gathering evidence for a plan: facts-store lookups first, hybrid retrieval second.
+
+Everything returned is typed and carries the stored record it came from, so the
+composer can cite it and quote it exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from indexes.base import SearchOptions
+from indexes.facts import StoredItem, StoredMeasurement, StoredRecord
+from indexes.knowledge import KnowledgeStore, StoredSection
+from indexes.vaults import Vault
+from rag.planner import Plan, TimeWindow
+from rag.settings import Settings
+from rag.terms import Term, fold
+
+BP_SYSTOLIC, BP_DIASTOLIC = "8480-6", "8462-4"
+BP_KEYS = {"blood_pressure", "systolic_bp", "diastolic_bp"}
+
+
+@dataclass(frozen=True)
+class Point:
+    value: float | None
+    unit: str | None
+    text: str | None
+    date: str | None
+    ref_low: float | None
+    ref_high: float | None
+    interpretation: str | None
+    record: StoredRecord
+    value2: float | None = None  # diastolic, for blood pressure
+
+
+@dataclass
+class Series:
+    term: Term
+    points: list[Point]  # oldest first, inside the plan's time window
+
+
+@dataclass
+class Evidence:
+    series: list[Series] = field(default_factory=list)
+    items: list[tuple[StoredItem, StoredRecord]] = field(default_factory=list)
+    records: list[StoredRecord] = field(default_factory=list)
+    knowledge: list[StoredSection] = field(default_factory=list)
+    explainers: dict[str, list[StoredSection]] = field(default_factory=dict)
+
+
+def _measurement_points(
+    found: list[StoredMeasurement], records: dict[str, StoredRecord], window: TimeWindow, bp: bool
+) -> list[Point]:
+    points: list[Point] = []
+    if bp:
+        by_record: dict[str, dict[str, StoredMeasurement]] = {}
+        for sm in found:
+            by_record.setdefault(sm.chunk_id, {})[sm.m.code] = sm
+        for chunk_id, pair in by_record.items():
+            s, d = pair.get(BP_SYSTOLIC), pair.get(BP_DIASTOLIC)
+            if s is None or d is None or chunk_id not in records:
+                continue
+            if not window.contains(s.m.effective):
+                continue
+            points.append(
+                Point(
+                    s.m.value,
+                    s.m.unit,
+                    None,
+                    s.m.effective,
+                    None,
+                    None,
+                    s.m.interpretation or d.m.interpretation,
+                    records[chunk_id],
+                    value2=d.m.value,
+                )
+            )
+    else:
+        for sm in found:
+            if sm.chunk_id not in records or not window.contains(sm.m.effective):
+                continue
+            m = sm.m
+            points.append(
+                Point(
+                    m.value,
+                    m.unit,
+                    m.value_text,
+                    m.effective,
+                    m.ref_low,
+                    m.ref_high,
+                    m.interpretation,
+                    records[sm.chunk_id],
+                )
+            )
+    points.sort(key=lambda p: (p.date or "", p.record.chunk_id))
+    return points
+
+
+class EvidenceGatherer:
+    def __init__(self, settings: Settings, knowledge: KnowledgeStore | None) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+
+    def series(self, vault: Vault, term: Term, window: TimeWindow) -> Series:
+        if not vault.exists:
+            return Series(term, [])
+        bp = term.key in BP_KEYS
+        codes = [BP_SYSTOLIC, BP_DIASTOLIC] if bp else list(term.loinc)
+        found = vault.facts.measurements(codes=codes)
+        if not found and not bp:
+            found = vault.facts.measurements(display_like=term.display_en)
+        records = vault.facts.records_by_chunks(sorted({f.chunk_id for f in found}))
+        return Series(term, _measurement_points(found, records, window, bp))
+
+    def items(
+        self, vault: Vault, category: str, name: str | None = None
+    ) -> list[tuple[StoredItem, StoredRecord]]:
+        if not vault.exists:
+            return []
+        found = vault.facts.items(category)
+        if name:
+            needle = fold(name)
+            found = [f for f in found if needle in fold(f.item.name)]
+        records = vault.facts.records_by_chunks(sorted({f.chunk_id for f in found}))
+        return [(f, records[f.chunk_id]) for f in found if f.chunk_id in records]
+
+    def search_records(
+        self, vault: Vault, question: str, dense: list[float], limit: int
+    ) -> list[StoredRecord]:
+        if not vault.exists:
+            return []
+        idx = self.settings.index
+        hits = vault.index.search(
+            dense,
+            question,
+            SearchOptions(
+                limit=limit,
+                prefetch_limit=idx.prefetch_limit,
+                rrf_k=idx.rrf_k,
+                weights=(idx.dense_weight, idx.sparse_weight),
+            ),
+        )
+        records = vault.facts.records_by_chunks([h.chunk_id for h in hits])
+        return [records[h.chunk_id] for h in hits if h.chunk_id in records]
+
+    def search_knowledge(
+        self, question: str, dense: list[float], limit: int
+    ) -> list[StoredSection]:
+        if self.knowledge is None:
+            return []
+        idx = self.settings.index
+        hits = self.knowledge.index.search(
+            dense,
+            question,
+            SearchOptions(
+                limit=limit,
+                prefetch_limit=idx.prefetch_limit,
+                rrf_k=idx.rrf_k,
+                weights=(idx.dense_weight, idx.sparse_weight),
+            ),
+        )
+        sections = self.knowledge.sections([h.chunk_id for h in hits])
+        return [sections[h.chunk_id] for h in hits if h.chunk_id in sections]
+
+    def explainers(self, term: Term, language: str) -> list[StoredSection]:
+        """Sections of the knowledge documents tagged for this lab or vital."""
+        if self.knowledge is None:
+            return []
+        tags = [f"lab:{term.key}", f"vital:{term.key}", *(f"loinc:{c}" for c in term.loinc)]
+        sections = self.knowledge.sections_tagged(tags)
+        same = [s for s in sections if s.language == language]
+        return same or sections
+
+    def gather(
+        self,
+        vault: Vault,
+        plan: Plan,
+        dense: list[float] | None,
+        terms: tuple[Term, ...] | None = None,
+    ) -> Evidence:
+        ev = Evidence()
+        gen = self.settings.generation
+        for term in (terms if terms is not None else plan.terms)[:3]:
+            ev.series.append(self.series(vault, term, plan.window))
+            ev.explainers[term.key] = self.explainers(term, plan.language)
+        if plan.category:
+            ev.items = self.items(vault, plan.category, plan.item_query)
+        if dense is not None:
+            if plan.intent in {"records", "check_item"} or (plan.personal and not plan.terms):
+                ev.records = self.search_records(vault, plan.question, dense, gen.record_hits)
+            ev.knowledge = self.search_knowledge(plan.question, dense, gen.knowledge_hits)
+        return ev

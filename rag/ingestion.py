@@ -1,0 +1,258 @@
+"""Ingest orchestration: detect, parse, quarantine-check, embed, write atomically.
+
+A file is parsed completely before anything is written, so a rejected file leaves
+the vault byte-for-byte unchanged. Writing happens in one SQLite transaction with
+the vector upsert inside it; if the upsert fails the transaction rolls back and
+the points written so far are removed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from guardrails.quarantine import injection_flags
+from indexes.base import IndexPoint
+from indexes.facts import FactsStore
+from indexes.vaults import Vault
+from ingest.fhir import looks_like_fhir, parse_fhir
+from rag.embedder import Embedder, embed_cached
+from rag.errors import EmptyInput, IngestError, TooLarge, UnsupportedFormat
+from rag.settings import Settings
+from rag.types import ParseIssue, ParseResult, Record, sha256_bytes, stable_id
+
+log = logging.getLogger("healthrag.ingest")
+
+SUPPORTED = "FHIR R4 JSON (Bundle or resource)"
+
+
+@dataclass
+class FileReport:
+    source_file: str
+    status: str  # ingested | unchanged | rejected
+    kind: str | None = None
+    resources: int = 0
+    records: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    skipped: int = 0
+    issues: list[ParseIssue] = field(default_factory=list)
+    error: str | None = None
+    error_code: str | None = None
+
+
+@dataclass
+class IngestSummary:
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.status != "rejected" and not f.issues for f in self.files)
+
+    def as_json(self) -> dict[str, object]:
+        errors: list[dict[str, object]] = []
+        for f in self.files:
+            if f.error:
+                errors.append({"file": f.source_file, "code": f.error_code, "message": f.error})
+            for i in f.issues:
+                errors.append(
+                    {
+                        "file": i.source_file,
+                        "code": "invalid_resource",
+                        "message": i.reason,
+                        "resource_type": i.resource_type,
+                        "resource_id": i.resource_id,
+                    }
+                )
+        return {
+            "documents": sum(1 for f in self.files if f.status != "rejected"),
+            "records": sum(f.records for f in self.files),
+            "chunks": sum(f.chunks for f in self.files),
+            "resources": sum(f.resources for f in self.files),
+            "skipped": sum(f.skipped for f in self.files),
+            "unchanged": sum(1 for f in self.files if f.status == "unchanged"),
+            "errors": errors,
+        }
+
+
+def detect_and_parse(data: bytes, name: str, settings: Settings) -> tuple[str, ParseResult]:
+    if not data.strip():
+        raise EmptyInput(f"{name}: the file is empty")
+    if looks_like_fhir(data):
+        return "fhir", parse_fhir(data, name, chunk_chars=settings.ingest.chunk_chars)
+    if data.lstrip()[:1] in (b"{", b"["):
+        return "fhir", parse_fhir(data, name, chunk_chars=settings.ingest.chunk_chars)
+    raise UnsupportedFormat(f"{name}: unsupported content; supported: {SUPPORTED}")
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    for p in paths:
+        if p.is_dir():
+            yield from sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith("."))
+        else:
+            yield p
+
+
+def _content_hash(record: Record) -> str:
+    blob = json.dumps(
+        [record.text, record.title, record.flags, record.raw], sort_keys=True, default=str
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class Ingestor:
+    """Writes parsed sources into one vault."""
+
+    def __init__(self, vault: Vault, embedder: Embedder, settings: Settings) -> None:
+        self.vault = vault
+        self.embedder = embedder
+        self.settings = settings
+
+    def chunk_id(self, key: str) -> str:
+        return stable_id(self.vault.vault_id, key, prefix="r_")
+
+    def ingest_paths(self, paths: Iterable[Path]) -> IngestSummary:
+        summary = IngestSummary()
+        for path in iter_files(paths):
+            name = path.name
+            try:
+                size = path.stat().st_size
+                if size > self.settings.ingest.max_file_bytes:
+                    cap = self.settings.ingest.max_file_bytes
+                    raise TooLarge(f"{name}: {size} bytes is over the {cap}-byte cap")
+                data = path.read_bytes()
+            except IngestError as exc:
+                summary.files.append(
+                    FileReport(name, "rejected", error=exc.message, error_code=exc.code)
+                )
+                continue
+            except OSError as exc:
+                summary.files.append(
+                    FileReport(
+                        name,
+                        "rejected",
+                        error=f"{name}: cannot read ({exc.strerror})",
+                        error_code="unreadable",
+                    )
+                )
+                continue
+            summary.files.append(self.ingest_bytes(data, name))
+        return summary
+
+    def ingest_bytes(self, data: bytes, name: str) -> FileReport:
+        """Ingest one file; never raises for bad content, reports it instead."""
+        try:
+            return self._ingest(data, name)
+        except IngestError as exc:
+            log.info("rejected file vault=%s code=%s", self.vault.vault_id[:8], exc.code)
+            return FileReport(name, "rejected", error=exc.message, error_code=exc.code)
+
+    def _ingest(self, data: bytes, name: str) -> FileReport:
+        if len(data) > self.settings.ingest.max_file_bytes:
+            raise TooLarge(
+                f"{name}: {len(data)} bytes is over the "
+                f"{self.settings.ingest.max_file_bytes}-byte cap"
+            )
+        file_hash = sha256_bytes(data)
+        if self.vault.exists and self.vault.facts.has_source(file_hash):
+            return FileReport(name, "unchanged")
+        kind, parsed = detect_and_parse(data, name, self.settings)
+        records = [self._quarantine(r) for r in parsed.records]
+        report = FileReport(
+            name, "ingested", kind=kind, skipped=parsed.skipped, issues=parsed.issues
+        )
+        report.resources = (
+            len({r.key.split("#")[0] for r in records}) + parsed.skipped + len(parsed.issues)
+        )
+        report.records = len(records)
+        self._write(records, file_hash, name, kind, data, report)
+        log.info(
+            "ingested file vault=%s kind=%s records=%d embedded=%d issues=%d",
+            self.vault.vault_id[:8],
+            kind,
+            report.records,
+            report.embedded,
+            len(report.issues),
+        )
+        return report
+
+    @staticmethod
+    def _quarantine(record: Record) -> Record:
+        flags = injection_flags(record.text)
+        if not flags:
+            return record
+        return dataclasses.replace(record, flags=tuple(sorted({*record.flags, *flags})))
+
+    def _write(
+        self,
+        records: list[Record],
+        file_hash: str,
+        name: str,
+        kind: str,
+        data: bytes,
+        report: FileReport,
+    ) -> None:
+        facts = self.vault.facts
+        hashes = {r.key: _content_hash(r) for r in records}
+        existing = facts.content_hashes(list(hashes))
+        changed = [r for r in records if existing.get(r.key, ("",))[0] != hashes[r.key]]
+        vectors, fresh = embed_cached(self.embedder, [r.text for r in changed], facts)
+        report.embedded = len(fresh)
+        report.chunks = len(records)
+        keys = set(hashes)
+        index = self.vault.index
+        written: list[str] = []
+        try:
+            with facts.transaction() as db:
+                stale = [
+                    (row[0], row[1])
+                    for row in db.execute(
+                        "SELECT key, chunk_id FROM records "
+                        "WHERE source_file = ? AND file_hash != ?",
+                        (name, file_hash),
+                    )
+                    if row[0] not in keys
+                ]
+                for key, _ in stale:
+                    db.execute("DELETE FROM records WHERE key = ?", (key,))
+                for r in changed:
+                    FactsStore.write_record(db, r, self.chunk_id(r.key), hashes[r.key])
+                FactsStore.put_vectors(db, self.embedder.model_id, fresh)
+                FactsStore.log_source(db, file_hash, name, kind, len(records))
+                points = [
+                    IndexPoint(
+                        chunk_id=self.chunk_id(r.key),
+                        dense=vec,
+                        text=f"{r.title}. {r.text}",
+                        payload={
+                            "kind": "record",
+                            "rtype": r.provenance.resource_type or "",
+                            "source": r.provenance.source_type,
+                        },
+                    )
+                    for r, vec in zip(changed, vectors, strict=True)
+                ]
+                written = [p.chunk_id for p in points]
+                index.delete([cid for _, cid in stale])
+                for i in range(0, len(points), 256):
+                    index.upsert(points[i : i + 256])
+        except BaseException:
+            index.delete(written)
+            raise
+        index.flush()
+        self._keep_upload(file_hash, name, data)
+
+    def _keep_upload(self, file_hash: str, name: str, data: bytes) -> None:
+        uploads = self.vault.uploads
+        uploads.mkdir(parents=True, exist_ok=True)
+        suffix = Path(name).suffix[:16]
+        target = uploads / f"{file_hash}{suffix}"
+        if not target.exists():
+            tmp = target.with_suffix(target.suffix + ".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(target)

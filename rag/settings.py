@@ -1,0 +1,121 @@
+"""All configuration, in one pydantic-settings object.
+
+Read ``os.environ`` nowhere else: build a :class:`Settings` once at startup and
+pass it down. Environment variables use the ``HEALTHRAG_`` prefix and ``__`` for
+nested groups, e.g. ``HEALTHRAG_DATA_DIR=/srv/healthrag`` or
+``HEALTHRAG_INGEST__MAX_FILE_BYTES=10000000``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EmbeddingSettings(_Group):
+    backend: Literal["sentence-transformers", "fake"] = Field(
+        "sentence-transformers",
+        description="Embedder backend. 'fake' is a deterministic hash embedder for tests only.",
+    )
+    model_id: str = Field(
+        "sentence-transformers/all-MiniLM-L6-v2",
+        description="Model identity recorded with every index; vectors of two models never mix.",
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Texts per encoder batch.")
+    max_seq_length: int = Field(256, ge=16, le=512, description="Token limit per text.")
+    threads: int = Field(0, ge=0, description="Torch CPU threads; 0 keeps torch's default.")
+
+
+class IndexSettings(_Group):
+    backend: Literal["edge"] = Field(
+        "edge", description="Vector index backend: 'edge' (embedded Qdrant Edge shard per vault)."
+    )
+    dense_dim: int = Field(384, description="Dense vector size (MiniLM-L6: 384).")
+    rrf_k: int = Field(60, ge=1, description="RRF constant used to fuse dense and BM25 results.")
+    dense_weight: float = Field(1.0, gt=0, description="RRF weight of the dense prefetch.")
+    sparse_weight: float = Field(1.0, gt=0, description="RRF weight of the BM25 prefetch.")
+    prefetch_limit: int = Field(50, ge=1, description="Candidates per prefetch before fusion.")
+    hnsw_min_points: int = Field(
+        20000,
+        ge=0,
+        description="Vaults below this many points are searched exactly (no HNSW build); "
+        "above it `optimize()` builds HNSW.",
+    )
+    vault_key: str = Field(
+        "healthrag-default-vault-key",
+        description="Secret used to derive vault ids from user ids (HMAC); change in production.",
+    )
+
+
+class IngestSettings(_Group):
+    max_file_bytes: int = Field(
+        50 * 1024 * 1024, ge=1, description="Files larger than this are rejected (413)."
+    )
+    max_upload_bytes: int = Field(
+        100 * 1024 * 1024, ge=1, description="Largest HTTP request body accepted (413)."
+    )
+    chunk_chars: int = Field(
+        1200, ge=200, description="Target size of a text chunk for documents and knowledge."
+    )
+
+
+class GenerationSettings(_Group):
+    composer: Literal["extractive"] = Field(
+        "extractive", description="Answer composer: 'extractive' is offline and deterministic."
+    )
+    record_hits: int = Field(6, ge=1, description="Record chunks retrieved per question.")
+    knowledge_hits: int = Field(4, ge=1, description="Knowledge chunks retrieved per question.")
+    list_limit: int = Field(50, ge=1, description="Most items listed in one answer.")
+
+
+class GuardrailSettings(_Group):
+    triage: bool = Field(True, description="Run red-flag triage before retrieval.")
+    disclaimer: bool = Field(True, description="Append a short disclaimer where it applies.")
+
+
+class ServerSettings(_Group):
+    host: str = Field("127.0.0.1", description="Bind address; loopback by default.")
+    port: int = Field(8000, ge=1, le=65535, description="TCP port.")
+    public_url: str = Field(
+        "", description="Base URL used in citation links; empty means relative links."
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting of healthrag, with its environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HEALTHRAG_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    data_dir: Path = Field(Path("./data"), description="Where all state lives.")
+    locale: str = Field(
+        "en-US", description="Default locale; decides emergency numbers (e.g. en-US, fr-FR)."
+    )
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)  # type: ignore[arg-type]
+    index: IndexSettings = Field(default_factory=IndexSettings)  # type: ignore[arg-type]
+    ingest: IngestSettings = Field(default_factory=IngestSettings)  # type: ignore[arg-type]
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)  # type: ignore[arg-type]
+    guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)  # type: ignore[arg-type]
+    server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+
+    def config_hash(self) -> str:
+        """A short digest of everything that shapes an answer (not paths or secrets)."""
+        shaping = {
+            "embedding": self.embedding.model_dump(exclude={"threads", "batch_size"}),
+            "index": self.index.model_dump(exclude={"vault_key"}),
+            "generation": self.generation.model_dump(),
+            "guardrails": self.guardrails.model_dump(),
+            "chunk_chars": self.ingest.chunk_chars,
+        }
+        blob = json.dumps(shaping, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:12]
