@@ -12,7 +12,7 @@ import sqlite3
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,10 +21,7 @@ from typing import Any
 from rag.errors import IndexError_
 from rag.types import Item, Measurement, Record
 
-
-def _m001_initial(db: sqlite3.Connection) -> None:
-    db.executescript(
-        """
+_M001_INITIAL = """
         CREATE TABLE sources (
             file_hash TEXT PRIMARY KEY, source_file TEXT NOT NULL, kind TEXT NOT NULL,
             records INTEGER NOT NULL, ingested_at REAL NOT NULL
@@ -56,11 +53,10 @@ def _m001_initial(db: sqlite3.Connection) -> None:
             model_id TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,
             PRIMARY KEY (model_id, text_hash)
         );
-        """
-    )
+"""
 
-
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_initial]
+# Numbered migrations, applied in order; each runs in one transaction with the version bump.
+MIGRATIONS: list[str] = [_M001_INITIAL]
 
 
 @dataclass(frozen=True)
@@ -122,11 +118,10 @@ class FactsStore:
     def _migrate(self) -> None:
         with self._lock:
             version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-                self._db.execute("BEGIN")
-                migration(self._db)
-                self._db.execute(f"PRAGMA user_version = {number}")
-                self._db.execute("COMMIT")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                self._db.executescript(
+                    f"BEGIN;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
 
     def close(self) -> None:
         with self._lock:
@@ -343,6 +338,13 @@ class FactsStore:
                 "SELECT code, MIN(display), COUNT(*) FROM measurements GROUP BY code"
             ).fetchall()
         return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def item_names(self, category: str) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT name FROM items WHERE category = ? ORDER BY name", (category,)
+            ).fetchall()
+        return [r[0] for r in rows]
 
     def items(self, category: str) -> list[StoredItem]:
         with self._lock:

@@ -672,7 +672,7 @@ def _careplan(c: Json, rid: str, ctx: _Context) -> list[Record]:
         d = a.get("detail") or {}
         label = _concept_text(d.get("code")) or d.get("description")
         if label:
-            acts.append(str(label))
+            acts.append(str(label).strip().rstrip("."))
     if acts:
         text += f". Activities: {'; '.join(acts)}"
     item = Item("careplan", str(name), status, start, detail={"activities": acts})

@@ -37,7 +37,7 @@ class CitationBuilder:
                 id=rec.chunk_id,
                 kind="record",
                 source=CitationSource(
-                    type="fhir" if rec.source_type == "fhir" else rec.source_type,  # type: ignore[arg-type]
+                    type=rec.source_type,
                     resource_type=rec.resource_type,
                     resource_id=rec.resource_id,
                     version=rec.version,

@@ -65,6 +65,13 @@ def human_unit(unit: str | None) -> str:
     return unit.replace("mm[Hg]", "mmHg").replace("{", "").replace("}", "")
 
 
+def _of(name: str, language: str) -> str:
+    """French elision: "de glycémie", "d'hémoglobine"; nothing in English."""
+    if language != "fr":
+        return ""
+    return "d'" if fold(name)[:1] in set("aeiouyh") else "de "
+
+
 def value_text(p: Point) -> str:
     if p.value2 is not None and p.value is not None:
         return f"{human_number(p.value)}/{human_number(p.value2)} {human_unit(p.unit) or 'mmHg'}"
@@ -85,7 +92,7 @@ T: dict[str, dict[str, str]] = {
         "down": "gone down",
         "same": "stayed the same",
         "series": "Your {name} results{window}: {items}.",
-        "series_dir": "Over this period it went from {first} to {last}.",
+        "series_dir": "Over this period it went from {first} [{m1}] to {last} [{m2}].",
         "absent": "I couldn't find a {name} result in your records{window}.",
         "upload": "If you have a lab report, you can upload it.",
         "clinician": "Your clinician can tell you what this means for you, and whether "
@@ -114,7 +121,7 @@ T: dict[str, dict[str, str]] = {
         "window_in": " {phrase}",
     },
     "fr": {
-        "latest": "Votre dernier résultat de {name} était {value} le {date} [{m}].",
+        "latest": "Votre dernier résultat {of}{name} était {value} le {date} [{m}].",
         "above": "C'est au-dessus de l'intervalle de référence de {range} [{m}].",
         "below": "C'est en dessous de l'intervalle de référence de {range} [{m}].",
         "within": "C'est dans l'intervalle de référence de {range} [{m}].",
@@ -123,9 +130,9 @@ T: dict[str, dict[str, str]] = {
         "up": "augmenté",
         "down": "baissé",
         "same": "peu changé",
-        "series": "Vos résultats de {name}{window} : {items}.",
-        "series_dir": "Sur cette période, il est passé de {first} à {last}.",
-        "absent": "Je n'ai pas trouvé de résultat de {name} dans votre dossier{window}.",
+        "series": "Vos résultats {of}{name}{window} : {items}.",
+        "series_dir": "Sur cette période, il est passé de {first} [{m1}] à {last} [{m2}].",
+        "absent": "Je n'ai pas trouvé de résultat {of}{name} dans votre dossier{window}.",
         "upload": "Si vous avez un compte rendu de laboratoire, vous pouvez l'ajouter.",
         "clinician": "Votre médecin peut vous dire ce que cela signifie pour vous, et si quelque "
         "chose doit changer.",
@@ -160,14 +167,14 @@ WHAT: dict[str, dict[str, tuple[str, str]]] = {
         "medication": ("active medications", "medications"),
         "condition": ("active conditions", "conditions"),
         "allergy": ("allergies", "allergies"),
-        "immunization": ("immunizations", "immunizations"),
+        "immunization": ("vaccines (latest dose of each)", "vaccines"),
         "procedure": ("procedures", "procedures"),
     },
     "fr": {
         "medication": ("médicaments actifs", "médicaments"),
         "condition": ("problèmes de santé actifs", "problèmes de santé"),
         "allergy": ("allergies", "allergies"),
-        "immunization": ("vaccinations", "vaccinations"),
+        "immunization": ("vaccins (dernière dose de chacun)", "vaccins"),
         "procedure": ("actes médicaux", "actes médicaux"),
     },
 }
@@ -220,15 +227,42 @@ def best_sentences(text: str, question: str, n: int = 2) -> list[str]:
     return [cands[i] for i in keep if cands[i] in text]
 
 
+def cited_sentence(quote: str, marker: int) -> str:
+    """ "Text of the quote [n]." with the marker inside the sentence."""
+    body = " ".join(quote.split())  # the citation keeps the exact quote; the answer reads flat
+    end = body[-1] if body and body[-1] in ".!?" else "."
+    return f"{body.rstrip('.!?')} [{marker}]{end}"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line of ``text``, so runs of them stay exact."""
+    spans: list[tuple[int, int]] = []
+    for m in re.finditer(r"[^\n]+", text):
+        start = m.start()
+        for cut in re.finditer(r"(?<=[.!?])\s+(?=[A-Z0-9À-Ý])", m.group(0)):
+            spans.append((start, m.start() + cut.start()))
+            start = m.start() + cut.end()
+        spans.append((start, m.end()))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
 def safe_quote(rec: StoredRecord) -> str:
-    """The record text, minus any sentence that carries injected instructions."""
+    """The record text, minus any sentence that carries injected instructions: the longest
+    run of clean sentences, which is an exact part of the text."""
     if "prompt_injection" not in rec.flags:
         return rec.text
-    clean = [s for s in sentences_of(rec.text) if not injection_flags(s)]
-    for s in clean:  # the longest clean exact substring we can quote
-        if s in rec.text:
-            return s
-    return rec.title if rec.title in rec.text else rec.text.split("\n", 1)[0]
+    best = (0, 0)
+    run_start: int | None = None
+    run_end = 0
+    for a, b in [*sentence_spans(rec.text), (-1, -1)]:
+        if a >= 0 and not injection_flags(rec.text[a:b]):
+            run_start = a if run_start is None else run_start
+            run_end = b
+            continue
+        if run_start is not None and run_end - run_start > best[1] - best[0]:
+            best = (run_start, run_end)
+        run_start = None
+    return rec.text[best[0] : best[1]].strip()
 
 
 class ExtractiveComposer(Composer):
@@ -242,7 +276,7 @@ class ExtractiveComposer(Composer):
         draft = Draft()
         if plan.intent == "out_of_scope":
             draft.sentences.append(T[lang]["out_of_scope"])
-        elif plan.intent in {"value", "trend"} or evidence.series:
+        elif plan.intent in {"value", "trend"} and evidence.series:
             for series in evidence.series:
                 self._series(plan, series, evidence, cites, draft, lang)
             draft.sentences.append(T[lang]["clinician"])
@@ -272,7 +306,8 @@ class ExtractiveComposer(Composer):
         window = t["window_in"].format(phrase=plan.window.phrase) if plan.window.phrase else ""
         points = [p for p in series.points if p.value is not None or p.text]
         if not points:
-            draft.sentences.append(t["absent"].format(name=name, window=window))
+            draft.sentences.append(t["absent"].format(name=name, window=window,
+                                                      of=_of(name, lang)))
             draft.sentences.append(t["upload"])
             self._explain(plan, ev.explainers.get(series.term.key, []), cites, draft, lang, 1)
             return
@@ -283,12 +318,19 @@ class ExtractiveComposer(Composer):
                 for p in shown
             ]
             draft.sentences.append(
-                t["series"].format(name=name, window=window, items=_join(items, lang))
+                t["series"].format(
+                    name=name, window=window, items=_join(items, lang), of=_of(name, lang)
+                )
             )
             first, last = shown[0], shown[-1]
             if first.value is not None and last.value is not None:
                 draft.sentences.append(
-                    t["series_dir"].format(first=value_text(first), last=value_text(last))
+                    t["series_dir"].format(
+                        first=value_text(first),
+                        last=value_text(last),
+                        m1=cites.record(first.record),
+                        m2=cites.record(last.record),
+                    )
                 )
             self._range(points[-1], cites, draft, lang)
         else:
@@ -296,7 +338,11 @@ class ExtractiveComposer(Composer):
             m = cites.record(latest.record)
             draft.sentences.append(
                 t["latest"].format(
-                    name=name, value=value_text(latest), date=human_date(latest.date, lang), m=m
+                    name=name,
+                    value=value_text(latest),
+                    date=human_date(latest.date, lang),
+                    m=m,
+                    of=_of(name, lang),
                 )
             )
             self._range(latest, cites, draft, lang)
@@ -349,7 +395,7 @@ class ExtractiveComposer(Composer):
         sec = sections[0]
         quote = " ".join(sentences_of(sec.text)[:n]) if n else sec.text
         if quote and quote in sec.text:
-            draft.sentences.append(f"{quote} [{cites.knowledge(sec, quote)}]")
+            draft.sentences.append(cited_sentence(quote, cites.knowledge(sec, quote)))
 
     # ------------------------------------------------------------ lists
 
@@ -360,7 +406,8 @@ class ExtractiveComposer(Composer):
         date = human_date(it.date, lang) if it.date else ""
         if it.category == "medication":
             if date:
-                bits.append(f"{t['prescribed']} {date}")
+                word = t["prescribed"] if it.detail.get("kind") != "statement" else t["since"]
+                bits.append(f"{word} {date}")
         elif it.category == "allergy":
             if date:
                 bits.append(f"{t['recorded']} {date}")
@@ -387,7 +434,7 @@ class ExtractiveComposer(Composer):
         active_words = {"active", "recurrence", "relapse", "on-hold"}
         what_active, what_all = WHAT[lang].get(category, (category, category))
         chosen = items
-        what = what_all
+        what = what_active if category == "immunization" else what_all
         if category in {"medication", "condition"}:
             chosen = [x for x in items if (x[0].item.status or "").lower() in active_words]
             what = what_active
@@ -454,7 +501,7 @@ class ExtractiveComposer(Composer):
             if len(quote) > 400:
                 picked = best_sentences(quote, plan.question, 2)
                 quote = " ".join(picked) if picked and " ".join(picked) in rec.text else picked[0]
-            draft.sentences.append(f"{quote} [{cites.record(rec, quote)}]")
+            draft.sentences.append(cited_sentence(quote, cites.record(rec, quote)))
         if "prompt_injection" in draft.flags:
             draft.sentences.append(t["quarantined"])
 
@@ -476,4 +523,4 @@ class ExtractiveComposer(Composer):
             draft.sentences.append(t["general"])
         for sec in sections[:2]:
             for quote in best_sentences(sec.text, plan.question, 2):
-                draft.sentences.append(f"{quote} [{cites.knowledge(sec, quote)}]")
+                draft.sentences.append(cited_sentence(quote, cites.knowledge(sec, quote)))

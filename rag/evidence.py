@@ -181,7 +181,8 @@ class EvidenceGatherer:
         ev = Evidence()
         gen = self.settings.generation
         for term in (terms if terms is not None else plan.terms)[:3]:
-            ev.series.append(self.series(vault, term, plan.window))
+            if plan.intent in {"value", "trend"}:
+                ev.series.append(self.series(vault, term, plan.window))
             ev.explainers[term.key] = self.explainers(term, plan.language)
         if plan.category:
             ev.items = self.items(vault, plan.category, plan.item_query)

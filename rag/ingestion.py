@@ -85,7 +85,7 @@ def detect_and_parse(data: bytes, name: str, settings: Settings) -> tuple[str, P
         raise EmptyInput(f"{name}: the file is empty")
     if looks_like_fhir(data):
         return "fhir", parse_fhir(data, name, chunk_chars=settings.ingest.chunk_chars)
-    if data.lstrip()[:1] in (b"{", b"["):
+    if data.lstrip()[:1] in (b"{", b"[") or name.lower().endswith(".json"):
         return "fhir", parse_fhir(data, name, chunk_chars=settings.ingest.chunk_chars)
     raise UnsupportedFormat(f"{name}: unsupported content; supported: {SUPPORTED}")
 

@@ -152,6 +152,15 @@ _HEALTH = re.compile(
     r"appointment|rendez-vous|visit|visite|hospital|h[oô]pital|doctor|dose|mg)\b"
 )
 
+_ON_DRUG = re.compile(
+    r"\b(am i (?:on|taking|still taking|still on)|do i (?:take|still take)|have i been "
+    r"(?:on|taking)|suis-je sous|est-ce que je prends|je prends)\s+(?:any\s+)?([a-z][a-z-]{3,})")
+_GENERIC_DRUG_WORDS = {
+    "medication", "medications", "medicine", "medicines", "drugs", "pills", "anything",
+    "something", "treatment", "traitement", "medicaments", "insulin?", "prescription",
+    "prescriptions", "blood", "vitamins", "supplements",
+}
+
 _MONTHS = {
     "january": 1,
     "february": 2,
@@ -267,6 +276,10 @@ class Planner:
         if item_query is not None and not terms:
             cat, name = item_query
             return replace(base, intent="check_item", category=cat, item_query=name)
+        asked = _ON_DRUG.search(folded)
+        if asked and not terms and asked.group(2) not in _GENERIC_DRUG_WORDS:
+            return replace(base, intent="check_item", category="medication",
+                           item_query=asked.group(2))
         if terms:
             if not personal and _GENERAL.search(folded) and not window.bounded:
                 return replace(base, terms=terms)
@@ -282,10 +295,11 @@ class Planner:
 
     @staticmethod
     def _item_query(folded: str, known: dict[str, list[str]]) -> tuple[str, str] | None:
+        words = set(re.findall(r"[a-z][a-z-]{3,}", folded))
         for category, names in known.items():
             for name in names:
                 for word in _significant_words(name):
-                    if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded):
+                    if word in words:
                         return category, word
         return None
 

@@ -32,7 +32,10 @@ class EmbeddingSettings(_Group):
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per encoder batch.")
     max_seq_length: int = Field(256, ge=16, le=512, description="Token limit per text.")
-    threads: int = Field(0, ge=0, description="Torch CPU threads; 0 keeps torch's default.")
+    threads: int = Field(
+        0, ge=0, description="Torch CPU threads for batch encoding; 0 keeps torch's default. "
+        "Queries always use one thread."
+    )
 
 
 class IndexSettings(_Group):
@@ -101,12 +104,12 @@ class Settings(BaseSettings):
     locale: str = Field(
         "en-US", description="Default locale; decides emergency numbers (e.g. en-US, fr-FR)."
     )
-    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)  # type: ignore[arg-type]
-    index: IndexSettings = Field(default_factory=IndexSettings)  # type: ignore[arg-type]
-    ingest: IngestSettings = Field(default_factory=IngestSettings)  # type: ignore[arg-type]
-    generation: GenerationSettings = Field(default_factory=GenerationSettings)  # type: ignore[arg-type]
-    guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)  # type: ignore[arg-type]
-    server: ServerSettings = Field(default_factory=ServerSettings)  # type: ignore[arg-type]
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    generation: GenerationSettings = Field(default_factory=GenerationSettings)
+    guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     def config_hash(self) -> str:
         """A short digest of everything that shapes an answer (not paths or secrets)."""

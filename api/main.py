@@ -1,0 +1,80 @@
+"""The FastAPI application. Thin: routes translate HTTP to service calls and
+:class:`~rag.errors.HealthragError` to ``{"error": {"code", "message"}}`` with a 4xx."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.routes import answer, citations, health, records
+from rag.errors import HealthragError
+from rag.service import Service
+from rag.settings import Settings
+
+log = logging.getLogger("healthrag.api")
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = service is None
+        app.state.service = service or Service(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.service.close()
+
+    app = FastAPI(title="healthrag", version="0.1.0", lifespan=lifespan)
+    if service is not None:
+        app.state.service = service
+
+    @app.middleware("http")
+    async def limits_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        cap = settings.ingest.max_upload_bytes
+        if length is not None and (not length.isdigit() or int(length) > cap):
+            return _error(413, "too_large", f"request body over {cap} bytes")
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    @app.exception_handler(HealthragError)
+    async def healthrag_error(_: Request, exc: HealthragError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error(422, "invalid_request", f"{where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error type=%s", type(exc).__name__)
+        return _error(500, "internal_error", "internal error")
+
+    for router in (health.router, answer.router, records.router, citations.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import PrincipalDep, ServiceDep
+from rag.types import Answer
+
+router = APIRouter()
+
+
+class AnswerRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # a user id in the body is ignored, never trusted
+    question: str = Field(min_length=1, max_length=4000)
+    locale: str | None = Field(None, max_length=16)
+
+
+@router.post("/v1/answer", response_model=Answer, response_model_exclude_none=False)
+async def answer(body: AnswerRequest, principal: PrincipalDep, service: ServiceDep) -> Answer:
+    return await run_in_threadpool(
+        service.ask, principal.user_id, body.question, locale=body.locale
+    )

@@ -1,0 +1,130 @@
+"""The output verifier: run on every composed answer, whichever composer wrote it.
+
+Checks, per sentence:
+- every ``[n]`` marker refers to a provided citation;
+- every number and date is grounded: it appears in a quote the sentence cites
+  (or is a count the composer computed from cited records);
+- no diagnosis phrasing ("you have X").
+Sentences that fail are removed and reported with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from guardrails.requests import banned_phrases
+
+MARKER = re.compile(r"\[(\d+)\]")
+_NUMBER = re.compile(r"(?<![\w.,*-])(\d+(?:[.,]\d+)?)(?![\w*]|[.,]\d)")
+_MONTHS = {
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "janvier": 1,
+    "février": 2,
+    "fevrier": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "août": 8,
+    "aout": 8,
+    "septembre": 9,
+    "octobre": 10,
+    "novembre": 11,
+    "décembre": 12,
+    "decembre": 12,
+}
+_HUMAN_DATE = re.compile(
+    r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+((?:19|20)\d\d)\b", re.IGNORECASE
+)
+_ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)(?:T[\d:.+\-Z]*)?")
+
+
+@dataclass
+class Verdict:
+    kept: list[str] = field(default_factory=list)
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason)
+
+    @property
+    def ok(self) -> bool:
+        return not self.removed
+
+
+def _norm_number(text: str) -> str:
+    text = text.replace(",", ".")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.lstrip("0") or "0" if "." not in text else text
+
+
+def facts_of(text: str) -> tuple[set[str], set[str]]:
+    """(numbers, ISO dates) stated in a text; dates are not also counted as numbers."""
+    dates: set[str] = set()
+
+    def _iso(m: re.Match[str]) -> str:
+        dates.add(f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
+        return " "
+
+    def _human(m: re.Match[str]) -> str:
+        month = _MONTHS[m.group(2).lower()]
+        dates.add(f"{m.group(3)}-{month:02d}-{int(m.group(1)):02d}")
+        return " "
+
+    rest = _ISO_DATE.sub(_iso, text)
+    rest = _HUMAN_DATE.sub(_human, rest)
+    rest = MARKER.sub(" ", rest)
+    numbers = {_norm_number(n) for n in _NUMBER.findall(rest)}
+    return numbers, dates
+
+
+def verify(
+    sentences: Iterable[str],
+    quotes: dict[int, str],
+    *,
+    computed: Iterable[str] = (),
+    allowed_numbers: Iterable[str] = (),
+) -> Verdict:
+    """Check each sentence against the quotes it cites (marker -> quote)."""
+    verdict = Verdict()
+    extra = {_norm_number(c) for c in (*computed, *allowed_numbers)}
+    quote_facts = {m: facts_of(q) for m, q in quotes.items()}
+    for sentence in sentences:
+        markers = [int(m) for m in MARKER.findall(sentence)]
+        unknown = [m for m in markers if m not in quotes]
+        if unknown:
+            verdict.removed.append((sentence, f"unknown citation [{unknown[0]}]"))
+            continue
+        banned = banned_phrases(sentence)
+        if banned:
+            verdict.removed.append((sentence, f"diagnosis wording: {banned[0]!r}"))
+            continue
+        numbers, dates = facts_of(sentence)
+        cited_numbers: set[str] = set(extra)
+        cited_dates: set[str] = set()
+        for m in markers:
+            n, d = quote_facts[m]
+            cited_numbers |= n
+            cited_dates |= d
+        missing = sorted(numbers - cited_numbers)
+        missing_dates = sorted(dates - cited_dates)
+        if missing:
+            verdict.removed.append((sentence, f"ungrounded number {missing[0]}"))
+            continue
+        if missing_dates:
+            verdict.removed.append((sentence, f"ungrounded date {missing_dates[0]}"))
+            continue
+        verdict.kept.append(sentence)
+    return verdict

@@ -1,0 +1,60 @@
+"""What ``GET /v1/citations/{id}`` shows: the full source of a citation, scoped to a user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rag.errors import NotFound
+from rag.service import Service
+
+
+def citation_view(service: Service, user_id: str, citation_id: str) -> dict[str, Any]:
+    if citation_id.startswith("r_"):
+        vault = service.vaults.open(user_id)
+        rec = vault.facts.record_by_chunk(citation_id) if vault.exists else None
+        if rec is None:
+            raise NotFound("no such citation")
+        return {
+            "id": rec.chunk_id,
+            "kind": "record",
+            "title": rec.title,
+            "text": rec.text,
+            "flags": list(rec.flags),
+            "source": {
+                "type": rec.source_type,
+                "resource_type": rec.resource_type,
+                "resource_id": rec.resource_id,
+                "version": rec.version,
+                "page": rec.page,
+                "span": list(rec.span) if rec.span else None,
+            },
+            "provenance": {
+                "file": rec.source_file,
+                "sha256": rec.file_hash,
+                "ingested_at": dt.datetime.fromtimestamp(rec.ingested_at, dt.UTC).isoformat(
+                    timespec="seconds"
+                ),
+            },
+            "resource": rec.raw,
+        }
+    sections = service.knowledge.sections([citation_id])
+    sec = sections.get(citation_id)
+    if sec is None:
+        raise NotFound("no such citation")
+    return {
+        "id": sec.chunk_id,
+        "kind": "knowledge",
+        "title": sec.title,
+        "heading": sec.heading,
+        "text": sec.text,
+        "source": {
+            "type": "knowledge",
+            "document_id": sec.doc_id,
+            "version": sec.version,
+            "url": sec.url,
+            "publisher": sec.source,
+            "reviewed_by": sec.reviewed_by,
+            "language": sec.language,
+        },
+    }

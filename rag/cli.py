@@ -1,0 +1,254 @@
+"""The ``healthrag`` command line (see ../shared/contract.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rag.errors import HealthragError
+from rag.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "data_dir", None):
+        overrides["data_dir"] = Path(args.data_dir)
+    if getattr(args, "locale", None):
+        overrides["locale"] = args.locale
+    return Settings(**overrides)
+
+
+def _service(args: argparse.Namespace) -> Any:
+    from rag.service import Service
+
+    return Service(_settings(args))
+
+
+def _print_json(obj: object) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    service = _service(args)
+    try:
+        missing = [p for p in args.paths if not Path(p).exists()]
+        summary = service.ingest(args.user, [Path(p) for p in args.paths if Path(p).exists()])
+    finally:
+        service.close()
+    out = summary.as_json()
+    for p in missing:
+        out["errors"].append({"file": p, "code": "not_found", "message": f"{p}: no such file"})
+    if args.json:
+        _print_json(out)
+    else:
+        print(
+            f"ingested {out['documents']} file(s): {out['records']} records, "
+            f"{out['chunks']} chunks, {out['unchanged']} unchanged, "
+            f"{len(out['errors'])} error(s)"
+        )
+        for e in out["errors"]:
+            print(f"error: {e['message']}", file=sys.stderr)
+    return 0 if summary.ok and not missing else 1
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    service = _service(args)
+    try:
+        answer = service.ask(args.user, args.question, locale=args.locale)
+    finally:
+        service.close()
+    if args.json:
+        _print_json(answer.model_dump(mode="json"))
+    else:
+        print(answer.answer)
+        for c in answer.citations:
+            print(f"  [{c.marker}] {c.source.title or c.id}: {c.quote[:160]}")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    service = _service(args)
+    try:
+        receipt = service.forget(args.user)
+    finally:
+        service.close()
+    if args.json:
+        _print_json(receipt.as_json())
+    else:
+        print(
+            f"deleted vault {receipt.user_vault}: {receipt.records} records, "
+            f"{receipt.chunks} chunks; receipt {receipt.digest}"
+        )
+    return 0
+
+
+def cmd_knowledge_add(args: argparse.Namespace) -> int:
+    service = _service(args)
+    try:
+        report = service.add_knowledge(
+            [Path(p) for p in args.paths], medquad_limit=args.medquad_limit
+        )
+    finally:
+        service.close()
+    if args.json:
+        _print_json(report.as_json())
+    else:
+        print(
+            f"knowledge: {report.documents} document(s) added, {report.unchanged} unchanged, "
+            f"{report.chunks} chunks, {len(report.errors)} error(s)"
+        )
+        for e in report.errors:
+            print(f"error: {e['message']}", file=sys.stderr)
+    return 0 if not report.errors else 1
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from rag.auth import TokenStore
+
+    settings = _settings(args)
+    store = TokenStore(settings.data_dir / "auth.sqlite")
+    try:
+        if args.token_cmd == "create":
+            token, token_id = store.create(args.user, args.role)
+            print(f"token id: {token_id} (user {args.user}, role {args.role})", file=sys.stderr)
+            print(token)
+        elif args.token_cmd == "revoke":
+            if not store.revoke(args.token_id):
+                print(f"no active token {args.token_id}", file=sys.stderr)
+                return 1
+            print(f"revoked {args.token_id}")
+        else:
+            _print_json(store.list(args.user))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = _settings(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.server.host,
+        port=args.port or settings.server.port,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Load the demo patient and starter knowledge if the data dir is empty, print a token,
+    then serve (used by `make run`)."""
+    import uvicorn
+
+    from api.main import create_app
+    from rag.demo import prepare_demo
+
+    settings = _settings(args)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    port = args.port or settings.server.port
+    host = args.host or settings.server.host
+    token = prepare_demo(settings)
+    print(f"token: {token}", flush=True)
+    print(
+        "try:\n"
+        f"  curl -s -H 'Authorization: Bearer {token}' -H 'Content-Type: application/json' "
+        f'-d \'{{"question": "What was my last A1c?"}}\' http://{host}:{port}/v1/answer',
+        flush=True,
+    )
+    if args.no_serve:
+        return 0
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", help="where all state lives (default: $HEALTHRAG_DATA_DIR or ./data)"
+    )
+    common.add_argument("--locale", help="locale for emergency numbers, e.g. en-US, fr-FR")
+    parser = argparse.ArgumentParser(
+        prog="healthrag", parents=[common], description="Self-hostable health RAG service."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", parents=[common], help="ingest files or folders into a vault")
+    p.add_argument("--user", required=True)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("ask", parents=[common], help="answer one question")
+    p.add_argument("--user", required=True)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("question")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("forget", parents=[common], help="erase all of a user's data")
+    p.add_argument("--user", required=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("knowledge", parents=[common], help="curated knowledge")
+    ksub = p.add_subparsers(dest="knowledge_cmd", required=True)
+    k = ksub.add_parser("add", parents=[common], help="add Markdown or MedQuAD JSONL documents")
+    k.add_argument("paths", nargs="+")
+    k.add_argument("--json", action="store_true")
+    k.add_argument(
+        "--medquad-limit",
+        type=int,
+        default=None,
+        help="import at most N MedQuAD pairs per JSONL file",
+    )
+    k.set_defaults(func=cmd_knowledge_add)
+
+    p = sub.add_parser("token", parents=[common], help="bearer tokens")
+    tsub = p.add_subparsers(dest="token_cmd", required=True)
+    t = tsub.add_parser("create", parents=[common])
+    t.add_argument("--user", required=True)
+    t.add_argument(
+        "--role", default="patient", choices=["patient", "clinician", "curator", "admin"]
+    )
+    t.set_defaults(func=cmd_token)
+    t = tsub.add_parser("revoke", parents=[common])
+    t.add_argument("token_id")
+    t.set_defaults(func=cmd_token)
+    t = tsub.add_parser("list", parents=[common])
+    t.add_argument("--user")
+    t.set_defaults(func=cmd_token)
+
+    for name, func, helptext in (
+        ("serve", cmd_serve, "serve the HTTP API"),
+        ("demo", cmd_demo, "load the demo data and serve"),
+    ):
+        p = sub.add_parser(name, parents=[common], help=helptext)
+        p.add_argument("--host")
+        p.add_argument("--port", type=int)
+        if name == "demo":
+            p.add_argument("--no-serve", action="store_true", help="prepare and print, no server")
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except HealthragError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

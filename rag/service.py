@@ -1,0 +1,152 @@
+"""The object graph, built once from :class:`Settings` (CLI start or FastAPI lifespan).
+
+No module-level singletons: everything is created here and passed down.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexes.edge import EdgeIndex
+from indexes.knowledge import KnowledgeStore
+from indexes.vaults import VaultManager
+from rag.answer import Answerer
+from rag.auth import TokenStore
+from rag.compose import ExtractiveComposer
+from rag.embedder import Embedder, build_embedder
+from rag.errors import ConfigError
+from rag.ingestion import Ingestor, IngestSummary
+from rag.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWriter
+from rag.settings import Settings
+from rag.terms import vocabulary
+from rag.types import Answer, sha256_bytes
+
+log = logging.getLogger("healthrag.service")
+
+
+@dataclass
+class DeletionReceipt:
+    user_vault: str
+    records: int
+    chunks: int
+    sources: int
+    tokens_revoked: int
+    deleted_at: str
+    digest: str
+    remaining_files: int
+
+    def as_json(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+class Service:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.embedder = embedder or build_embedder(settings.embedding)
+        if self.embedder.dim != settings.index.dense_dim:
+            raise ConfigError(
+                f"embedder dimension {self.embedder.dim} != index.dense_dim "
+                f"{settings.index.dense_dim}"
+            )
+        self.vaults = VaultManager(settings)
+        kroot = settings.data_dir / "knowledge"
+        self.knowledge = KnowledgeStore(kroot, EdgeIndex(kroot / "shard", settings.index.dense_dim))
+        self.tokens = TokenStore(settings.data_dir / "auth.sqlite")
+        self.composer = ExtractiveComposer(settings.generation.list_limit)
+        self.answerer = Answerer(
+            settings, self.embedder, self.vaults, self.knowledge, self.composer, vocabulary()
+        )
+        self._check_model_identity()
+
+    def _check_model_identity(self) -> None:
+        """Vectors of two models never mix: the data dir remembers its embedding model."""
+        marker = self.settings.data_dir / "index_identity.json"
+        identity = {
+            "model_id": self.embedder.model_id,
+            "dim": self.embedder.dim,
+            "chunk_chars": self.settings.ingest.chunk_chars,
+        }
+        if marker.exists():
+            stored = json.loads(marker.read_text())
+            if stored != identity:
+                raise ConfigError(
+                    f"this data dir was indexed with {stored}; the current settings use "
+                    f"{identity}. Use another HEALTHRAG_DATA_DIR or re-ingest."
+                )
+        else:
+            marker.write_text(json.dumps(identity))
+
+    def close(self) -> None:
+        self.vaults.close()
+        self.knowledge.close()
+        self.tokens.close()
+
+    # ------------------------------------------------------------ operations
+
+    def ingest(self, user_id: str, paths: list[Path]) -> IngestSummary:
+        vault = self.vaults.open(user_id)
+        with vault.lock:
+            return Ingestor(vault, self.embedder, self.settings).ingest_paths(paths)
+
+    def ingest_bytes(self, user_id: str, data: bytes, name: str) -> IngestSummary:
+        vault = self.vaults.open(user_id)
+        with vault.lock:
+            report = Ingestor(vault, self.embedder, self.settings).ingest_bytes(data, name)
+        return IngestSummary(files=[report])
+
+    def ask(
+        self,
+        user_id: str,
+        question: str,
+        *,
+        locale: str | None = None,
+        today: dt.date | None = None,
+    ) -> Answer:
+        return self.answerer.answer(user_id, question, locale=locale, today=today)
+
+    def add_knowledge(
+        self, paths: list[Path], *, medquad_limit: int | None = None
+    ) -> KnowledgeReport:
+        writer = KnowledgeWriter(self.knowledge, self.embedder, self.settings)
+        return writer.add_paths(paths, medquad_limit=medquad_limit)
+
+    def ensure_starter_knowledge(self) -> KnowledgeReport:
+        return self.add_knowledge([STARTER_DIR])
+
+    def forget(self, user_id: str) -> DeletionReceipt:
+        vault = self.vaults.open(user_id)
+        records = chunks = sources = 0
+        if vault.exists:
+            records = vault.facts.count("records")
+            sources = vault.facts.count("sources")
+            chunks = vault.index.count()
+        path = self.vaults.destroy(user_id)
+        revoked = 0
+        remaining = sum(1 for _ in path.rglob("*")) if path.exists() else 0
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        digest = sha256_bytes(f"{vault.vault_id}|{records}|{chunks}|{sources}|{now}".encode())
+        receipt = DeletionReceipt(
+            user_vault=vault.vault_id,
+            records=records,
+            chunks=chunks,
+            sources=sources,
+            tokens_revoked=revoked,
+            deleted_at=now,
+            digest=digest,
+            remaining_files=remaining,
+        )
+        log.info("vault deleted vault=%s records=%d chunks=%d", vault.vault_id[:8], records, chunks)
+        self._audit("forget", receipt.as_json())
+        return receipt
+
+    def _audit(self, action: str, detail: dict[str, object]) -> None:
+        """Append-only receipts (ids, counts, times, digests; never content)."""
+        path = self.settings.data_dir / "audit.jsonl"
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"at": time.time(), "action": action, **detail}) + "\n")

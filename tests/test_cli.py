@@ -1,0 +1,133 @@
+"""The CLI contract (../shared/contract.md), run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(args: list[str], data_dir: Path, *, fake: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HEALTHRAG_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
+    if fake:
+        env["HEALTHRAG_EMBEDDING__BACKEND"] = "fake"
+    return subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_ingest_ask_forget_round_trip(tmp_path: Path, demo_bundle: Path) -> None:
+    data = tmp_path / "data"
+    r = run(["ingest", "--user", "u1", "--json", str(demo_bundle)], data)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["records"] > 100 and out["errors"] == [] and out["documents"] == 1
+    r = run(["ask", "--user", "u1", "--json", "What am I allergic to?"], data)
+    assert r.returncode == 0, r.stderr
+    ans = json.loads(r.stdout)
+    assert ans["citations"] and ans["citations"][0]["source"]["resource_type"] == (
+        "AllergyIntolerance")
+    r = run(["forget", "--user", "u1", "--json"], data)
+    assert r.returncode == 0
+    receipt = json.loads(r.stdout)
+    assert receipt["records"] == out["records"] and receipt["remaining_files"] == 0
+    ans = json.loads(run(["ask", "--user", "u1", "--json", "What am I allergic to?"],
+                         data).stdout)
+    assert not ans["citations"]
+
+
+def test_ingest_exit_code_is_1_when_any_file_is_rejected(tmp_path: Path, demo_bundle: Path
+                                                         ) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    r = run(["ingest", "--user", "u1", "--json", str(demo_bundle), str(bad)], tmp_path / "d")
+    assert r.returncode == 1
+    out = json.loads(r.stdout)
+    assert out["documents"] == 1 and len(out["errors"]) == 1
+    assert out["errors"][0]["file"] == "bad.json"
+    r = run(["ingest", "--user", "u1", str(bad)], tmp_path / "d")
+    assert r.returncode == 1 and "error:" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_token_create_prints_token_last(tmp_path: Path) -> None:
+    r = run(["token", "create", "--user", "u1", "--role", "clinician"], tmp_path / "d")
+    assert r.returncode == 0
+    token = r.stdout.strip().splitlines()[-1]
+    assert token.startswith("hr_") and len(token) > 30
+    listed = json.loads(run(["token", "list"], tmp_path / "d").stdout)
+    assert listed[0]["role"] == "clinician" and token not in json.dumps(listed)
+
+
+def test_knowledge_add_reports_bad_documents(tmp_path: Path) -> None:
+    doc = tmp_path / "ok.md"
+    doc.write_text("---\ntitle: Test\nsource: Example\n---\n## Part\nSome text here.\n")
+    bad = tmp_path / "bad.md"
+    bad.write_text("no front matter")
+    r = run(["knowledge", "add", "--json", str(doc), str(bad)], tmp_path / "d")
+    assert r.returncode == 1
+    out = json.loads(r.stdout)
+    assert out["documents"] == 1 and out["errors"][0]["file"] == "bad.md"
+
+
+@pytest.mark.slow
+def test_real_embedder_ask(tmp_path: Path, demo_bundle: Path) -> None:
+    data = tmp_path / "real"
+    assert run(["ingest", "--user", "u1", str(demo_bundle)], data, fake=False).returncode == 0
+    r = run(["ask", "--user", "u1", "--json", "When was my colonoscopy?"], data, fake=False)
+    ans = json.loads(r.stdout)
+    assert any(c["source"]["resource_type"] == "Procedure" for c in ans["citations"])
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_demo_serves_a_cited_answer_over_http(tmp_path: Path) -> None:
+    """What `make run` does: demo data, a printed token, a live server on loopback."""
+    import time
+
+    import httpx
+
+    port = _free_port()
+    env = {**os.environ, "HEALTHRAG_DATA_DIR": str(tmp_path / "d"),
+           "HEALTHRAG_EMBEDDING__BACKEND": "fake", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "demo", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        token = ""
+        for line in proc.stdout:
+            if line.startswith("token: "):
+                token = line.split(" ", 1)[1].strip()
+                break
+        assert token.startswith("hr_")
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        r = httpx.post(f"{base}/v1/answer", json={"question": "What was my last A1c?"},
+                       headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        assert r.status_code == 200
+        body = r.json()
+        assert body["citations"][0]["source"]["resource_type"] == "Observation"
+        assert "[1]" in body["answer"]
+        assert r.headers["x-content-type-options"] == "nosniff"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stdout is not None:
+            proc.stdout.close()
