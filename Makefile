@@ -32,7 +32,7 @@ typecheck: install
 	$(BIN)/mypy
 
 pytest: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
 

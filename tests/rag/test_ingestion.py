@@ -44,6 +44,7 @@ def test_bad_file_leaves_vault_byte_for_byte_unchanged(service: Any, tmp_path: P
     good.write_bytes(_bundle(_obs("g1", 90)))
     assert service.ingest("u1", [good]).ok
     vault_dir = service.vaults.open("u1").path
+    service.vaults.close()  # settle the shard's write-ahead log before taking the snapshot
     before = _tree_digest(vault_dir)
     bad = tmp_path / name
     bad.write_bytes(data)
@@ -79,6 +80,7 @@ def test_reingest_same_file_changes_nothing(service: Any, tmp_path: Path) -> Non
     first = service.ingest("u1", [f]).files[0]
     assert first.status == "ingested" and first.embedded == 2
     vault_dir = service.vaults.open("u1").path
+    service.vaults.close()  # settle the shard's write-ahead log before taking the snapshot
     before = _tree_digest(vault_dir)
     again = service.ingest("u1", [f]).files[0]
     assert again.status == "unchanged"
