@@ -38,6 +38,8 @@ test: lint typecheck pytest
 
 bench: install
 	$(BIN)/python -m eval.bench_skeleton --out eval/reports/skeleton.md
+	$(BIN)/python -m eval.bench_hnsw --out eval/reports/hnsw.md
+	$(BIN)/python -m eval.record_qa --out eval/reports/record_qa.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

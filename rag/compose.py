@@ -306,8 +306,7 @@ class ExtractiveComposer(Composer):
         window = t["window_in"].format(phrase=plan.window.phrase) if plan.window.phrase else ""
         points = [p for p in series.points if p.value is not None or p.text]
         if not points:
-            draft.sentences.append(t["absent"].format(name=name, window=window,
-                                                      of=_of(name, lang)))
+            draft.sentences.append(t["absent"].format(name=name, window=window, of=_of(name, lang)))
             draft.sentences.append(t["upload"])
             self._explain(plan, ev.explainers.get(series.term.key, []), cites, draft, lang, 1)
             return
@@ -439,7 +438,11 @@ class ExtractiveComposer(Composer):
             chosen = [x for x in items if (x[0].item.status or "").lower() in active_words]
             what = what_active
         elif category == "allergy":
-            chosen = [x for x in items if (x[0].item.status or "active").lower() != "resolved"]
+            chosen = [
+                x
+                for x in items
+                if (x[0].item.status or "active").lower() not in {"resolved", "inactive"}
+            ]
         if category in {"immunization", "procedure", "medication"}:
             chosen = sorted(chosen, key=lambda x: x[0].item.date or "", reverse=True)
         if not chosen:

@@ -154,11 +154,26 @@ _HEALTH = re.compile(
 
 _ON_DRUG = re.compile(
     r"\b(am i (?:on|taking|still taking|still on)|do i (?:take|still take)|have i been "
-    r"(?:on|taking)|suis-je sous|est-ce que je prends|je prends)\s+(?:any\s+)?([a-z][a-z-]{3,})")
+    r"(?:on|taking)|suis-je sous|est-ce que je prends|je prends)\s+(?:any\s+)?([a-z][a-z-]{3,})"
+)
 _GENERIC_DRUG_WORDS = {
-    "medication", "medications", "medicine", "medicines", "drugs", "pills", "anything",
-    "something", "treatment", "traitement", "medicaments", "insulin?", "prescription",
-    "prescriptions", "blood", "vitamins", "supplements",
+    "medication",
+    "medications",
+    "medicine",
+    "medicines",
+    "drugs",
+    "pills",
+    "anything",
+    "something",
+    "treatment",
+    "traitement",
+    "medicaments",
+    "insulin?",
+    "prescription",
+    "prescriptions",
+    "blood",
+    "vitamins",
+    "supplements",
 }
 
 _MONTHS = {
@@ -269,8 +284,13 @@ class Planner:
         terms = tuple(self.vocabulary.find(question))
         category = next((c for c, p in _LIST_CATEGORIES if p.search(folded)), None)
         item_query = self._item_query(folded, known_items or {})
-        base = Plan(question=question, language=language, intent="knowledge", window=window,
-                    personal=personal)
+        base = Plan(
+            question=question,
+            language=language,
+            intent="knowledge",
+            window=window,
+            personal=personal,
+        )
         if _OFF_TOPIC.search(folded) and not terms and not _HEALTH.search(folded):
             return replace(base, intent="out_of_scope")
         if item_query is not None and not terms:
@@ -278,8 +298,9 @@ class Planner:
             return replace(base, intent="check_item", category=cat, item_query=name)
         asked = _ON_DRUG.search(folded)
         if asked and not terms and asked.group(2) not in _GENERIC_DRUG_WORDS:
-            return replace(base, intent="check_item", category="medication",
-                           item_query=asked.group(2))
+            return replace(
+                base, intent="check_item", category="medication", item_query=asked.group(2)
+            )
         if terms:
             if not personal and _GENERAL.search(folded) and not window.bounded:
                 return replace(base, terms=terms)
@@ -381,5 +402,9 @@ _STOP = {
 
 
 def _significant_words(name: str) -> list[str]:
+    """Words that name this item specifically: not filler, not a category word
+    ("Documentation of current medications" must not capture "what medications ...")."""
     words = re.findall(r"[a-z][a-z-]{3,}", fold(name))
-    return [w for w in words if w not in _STOP]
+    return [
+        w for w in words if w not in _STOP and not any(p.fullmatch(w) for _, p in _LIST_CATEGORIES)
+    ]
