@@ -102,6 +102,18 @@ class VaultManager:
                 self._open[vid] = vault
             return vault
 
+    def open_by_id(self, vault_id: str) -> Vault:
+        """Open a vault by its id. Only for callers that have already proven access to it
+        (a signed verification link); everything else goes through :meth:`open`."""
+        if len(vault_id) != 32 or any(c not in "0123456789abcdef" for c in vault_id):
+            raise ConfigError("malformed vault id")
+        with self._lock:
+            vault = self._open.get(vault_id)
+            if vault is None:
+                vault = Vault(vault_id, self._root / vault_id, self._settings)
+                self._open[vault_id] = vault
+            return vault
+
     def destroy(self, user_id: str) -> Path:
         """Close and remove a vault's files; returns the removed path."""
         vid = self.vault_id(user_id)

@@ -81,6 +81,7 @@ class Answerer:
         *,
         locale: str | None = None,
         today: dt.date | None = None,
+        composer: Composer | None = None,
     ) -> Answer:
         started = time.perf_counter()
         question = question.strip()
@@ -94,7 +95,7 @@ class Answerer:
         common: dict[str, Any] = {
             "kb_version": self.knowledge.version() if self.knowledge else None,
             "config_hash": self.settings.config_hash(),
-            "composer": self.composer.name,
+            "composer": (composer or self.composer).name,
         }
         prefix: list[str] = []
         safety = Safety()
@@ -129,7 +130,7 @@ class Answerer:
                 evidence.knowledge
             )
         cites = CitationBuilder(public_url=self.settings.server.public_url)
-        draft = self.composer.compose(plan, evidence, cites)
+        draft = (composer or self.composer).compose(plan, evidence, cites)
         safety_flags = set(draft.flags)
         if flags.diagnosis_request:
             safety_flags.add("diagnosis_request")

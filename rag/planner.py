@@ -237,6 +237,12 @@ def parse_time(folded: str, today: dt.date) -> TimeWindow:
     m = re.search(r"\b(in|en|during|pendant|durant)\s+((?:19|20)\d\d)\b", folded) or re.search(
         r"\b((?:19|20)\d\d)\b", folded
     )
+    iso = re.search(r"\b(before|avant|since|depuis|after|apres)\s+((?:19|20)\d\d-\d\d-\d\d)\b",
+                    folded)
+    if iso:
+        if iso.group(1) in {"before", "avant"}:
+            return TimeWindow(end=iso.group(2), phrase=iso.group(0))
+        return TimeWindow(start=iso.group(2), phrase=iso.group(0))
     since = re.search(r"\b(since|depuis|after|apres)\s+(\w+)(?:\s+((?:19|20)\d\d))?", folded)
     before = re.search(r"\b(before|avant)\s+(\w+)(?:\s+((?:19|20)\d\d))?", folded)
     if since:
@@ -304,7 +310,9 @@ class Planner:
         if terms:
             if not personal and _GENERAL.search(folded) and not window.bounded:
                 return replace(base, terms=terms)
-            intent: Intent = "trend" if _TREND.search(folded) or window.bounded else "value"
+            # "in 2019" asks for the values of a period; "before <date>" for the one before.
+            periodic = window.start is not None
+            intent: Intent = "trend" if _TREND.search(folded) or periodic else "value"
             return replace(base, intent=intent, terms=terms)
         if category and (personal or _LIST_CUE.search(folded)):
             if category == "medication" and not personal:

@@ -11,17 +11,21 @@ import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from indexes.edge import EdgeIndex
 from indexes.knowledge import KnowledgeStore
 from indexes.vaults import VaultManager
 from rag.answer import Answerer
 from rag.auth import TokenStore
-from rag.compose import ExtractiveComposer
+from rag.chat import MODELS, ChatResult
+from rag.compose import Composer, ExtractiveComposer
+from rag.conversation import resolve_question, turns_of
 from rag.embedder import Embedder, build_embedder
-from rag.errors import ConfigError
+from rag.errors import ConfigError, InvalidContent, NotFound
 from rag.ingestion import Ingestor, IngestSummary
 from rag.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWriter
+from rag.links import LinkSigner, load_secret
 from rag.settings import Settings
 from rag.terms import vocabulary
 from rag.types import Answer, sha256_bytes
@@ -58,7 +62,10 @@ class Service:
         kroot = settings.data_dir / "knowledge"
         self.knowledge = KnowledgeStore(kroot, EdgeIndex(kroot / "shard", settings.index.dense_dim))
         self.tokens = TokenStore(settings.data_dir / "auth.sqlite")
+        self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
+                                settings.server.link_ttl_s, settings.server.public_url)
         self.composer = ExtractiveComposer(settings.generation.list_limit)
+        self.composers: dict[str, Composer] = {"extractive": self.composer}
         self.answerer = Answerer(
             settings, self.embedder, self.vaults, self.knowledge, self.composer, vocabulary()
         )
@@ -109,6 +116,23 @@ class Service:
         today: dt.date | None = None,
     ) -> Answer:
         return self.answerer.answer(user_id, question, locale=locale, today=today)
+
+    def chat(self, user_id: str, messages: list[dict[str, Any]], *, model: str = "healthrag",
+             temporary: bool = False, locale: str | None = None) -> ChatResult:
+        """Answer the last user message of an OpenAI-style conversation."""
+        if model not in MODELS:
+            raise NotFound(f"unknown model {model!r}; see GET /v1/models", code="model_not_found")
+        composer = self.composers.get(
+            {"healthrag": self.settings.generation.composer, "healthrag-extractive": "extractive",
+             "healthrag-llm": "llm"}[model])
+        if composer is None:
+            raise InvalidContent(f"model {model!r} needs an LLM endpoint "
+                                 "(HEALTHRAG_GENERATION__LLM_BASE_URL)", code="model_unavailable")
+        turns = turns_of(messages)
+        question = resolve_question(turns, self.answerer.vocabulary)
+        answer = self.answerer.answer(user_id, question, locale=locale, composer=composer)
+        return ChatResult(answer=answer, model=model, question=question,
+                          vault_id=self.vaults.vault_id(user_id), temporary=temporary)
 
     def add_knowledge(
         self, paths: list[Path], *, medquad_limit: int | None = None

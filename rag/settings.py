@@ -33,8 +33,10 @@ class EmbeddingSettings(_Group):
     batch_size: int = Field(32, ge=1, le=1024, description="Texts per encoder batch.")
     max_seq_length: int = Field(256, ge=16, le=512, description="Token limit per text.")
     threads: int = Field(
-        0, ge=0, description="Torch CPU threads for batch encoding; 0 keeps torch's default. "
-        "Queries always use one thread."
+        0,
+        ge=0,
+        description="Torch CPU threads for batch encoding; 0 keeps torch's default. "
+        "Queries always use one thread.",
     )
 
 
@@ -72,8 +74,26 @@ class IngestSettings(_Group):
 
 
 class GenerationSettings(_Group):
-    composer: Literal["extractive"] = Field(
-        "extractive", description="Answer composer: 'extractive' is offline and deterministic."
+    composer: Literal["extractive", "llm"] = Field(
+        "extractive",
+        description="Default answer composer: 'extractive' is offline and deterministic; 'llm' "
+        "writes from the same numbered evidence with any OpenAI-compatible endpoint and falls "
+        "back to 'extractive' when the output fails verification.",
+    )
+    llm_base_url: str = Field(
+        "",
+        description="OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 (vLLM, "
+        "llama.cpp, Ollama, OpenAI). Empty disables the LLM composer.",
+    )
+    llm_model: str = Field("", description="Model name sent to the LLM endpoint.")
+    llm_api_key: str = Field("not-needed", description="API key for the LLM endpoint.")
+    llm_timeout_s: float = Field(20.0, gt=0, description="Timeout of one LLM call.")
+    llm_max_tokens: int = Field(600, ge=16, description="Most tokens the LLM may write.")
+    breaker_failures: int = Field(
+        3, ge=1, description="Consecutive LLM failures that open the circuit breaker."
+    )
+    breaker_cooldown_s: float = Field(
+        60.0, ge=0, description="How long an open breaker sends everything to 'extractive'."
     )
     record_hits: int = Field(6, ge=1, description="Record chunks retrieved per question.")
     knowledge_hits: int = Field(4, ge=1, description="Knowledge chunks retrieved per question.")
@@ -90,6 +110,14 @@ class ServerSettings(_Group):
     port: int = Field(8000, ge=1, le=65535, description="TCP port.")
     public_url: str = Field(
         "", description="Base URL used in citation links; empty means relative links."
+    )
+    link_secret: str = Field(
+        "",
+        description="Secret that signs verification-page links; empty means a random "
+        "secret kept in <data_dir>/link.key.",
+    )
+    link_ttl_s: int = Field(
+        7 * 24 * 3600, ge=60, description="How long a signed verification link stays valid."
     )
 
 
