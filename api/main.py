@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import answer, chat, citations, health, records
+from api.routes import answer, chat, citations, health, records, verify
 from rag.errors import HealthragError
 from rag.service import Service
 from rag.settings import Settings
@@ -75,6 +75,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         log.error("unexpected error type=%s", type(exc).__name__)
         return _error(500, "internal_error", "internal error")
 
-    for router in (health.router, answer.router, records.router, citations.router, chat.router):
+    for router in (health.router, answer.router, records.router, citations.router, chat.router,
+                   verify.router):
         app.include_router(router)
     return app

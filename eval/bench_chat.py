@@ -40,13 +40,14 @@ def first_token_ms(client: httpx.Client, url: str, headers: dict[str, str], q: s
     body = {"model": "healthrag", "stream": True, "messages": [{"role": "user", "content": q}]}
     t = time.perf_counter()
     with client.stream("POST", url, json=body, headers=headers) as r:
-        for line in r.iter_lines():
+        lines = r.iter_lines()
+        for line in lines:
             if line.startswith("data: ") and line != "data: [DONE]":
                 chunk = json.loads(line[6:])
                 choices = chunk.get("choices") or []
                 if choices and choices[0].get("delta", {}).get("content"):
                     ms = 1000 * (time.perf_counter() - t)
-                    for _ in r.iter_lines():
+                    for _ in lines:  # drain the rest of the stream
                         pass
                     return ms
     raise RuntimeError("no content token")

@@ -41,12 +41,14 @@ class ChatResult:
     temporary: bool
 
 
-def citation_links(result: ChatResult, links: Any) -> dict[int, str]:
-    """marker -> signed verification URL (with the quote to highlight)."""
+def citation_links(result: ChatResult, links: Any, base_url: str = "") -> dict[int, str]:
+    """marker -> signed verification URL (with the quote to highlight). Relative links get
+    ``base_url`` (the address the client used) so chat clients can open them."""
     out: dict[int, str] = {}
     for c in result.answer.citations:
         vault = result.vault_id if c.kind == "record" else "0" * 32
-        out[c.marker] = f"{links.url(vault, c.id)}&q={urlquote(c.quote, safe='')}"
+        url = f"{links.url(vault, c.id)}&q={urlquote(c.quote, safe='')}"
+        out[c.marker] = f"{base_url.rstrip('/')}{url}" if url.startswith("/") else url
     return out
 
 
@@ -86,8 +88,8 @@ def _extras(result: ChatResult, urls: dict[int, str]) -> dict[str, Any]:
     }
 
 
-def completion(result: ChatResult, links: Any) -> dict[str, Any]:
-    urls = citation_links(result, links)
+def completion(result: ChatResult, links: Any, base_url: str = "") -> dict[str, Any]:
+    urls = citation_links(result, links, base_url)
     text = result.answer.answer
     return {
         "id": f"chatcmpl-{uuid.uuid4().hex}",
@@ -113,11 +115,11 @@ def _pieces(text: str, words: int = 6) -> Iterator[str]:
         yield "".join(tokens[i : i + words])
 
 
-def stream(result: ChatResult, links: Any) -> Iterator[str]:
+def stream(result: ChatResult, links: Any, base_url: str = "") -> Iterator[str]:
     """SSE ``data:`` lines of chat.completion.chunk objects, ending with ``[DONE]``."""
     cid = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
-    urls = citation_links(result, links)
+    urls = citation_links(result, links, base_url)
     text = result.answer.answer
 
     def chunk(choices: list[dict[str, Any]], **extra: Any) -> str:

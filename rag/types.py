@@ -156,6 +156,8 @@ class Answer(BaseModel):
     language: str = "en"
     intent: str | None = None
     composer: str = "extractive"
+    model: str | None = None  # the LLM model when the LLM composer wrote the answer
+    fallback_reason: str | None = None  # why the LLM answer was not used, when it wasn't
     kb_version: str | None = None
     config_hash: str | None = None
 

@@ -41,10 +41,12 @@ async def chat_completions(body: ChatRequest, request: Request, principal: Princ
     result = await run_in_threadpool(
         service.chat, principal.user_id, body.messages, model=body.model,
         temporary=_temporary(body, request), locale=body.locale)
+    base = str(request.base_url)
     if body.stream:
-        return StreamingResponse(stream(result, service.links), media_type="text/event-stream",
+        return StreamingResponse(stream(result, service.links, base),
+                                 media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-    return JSONResponse(completion(result, service.links))
+    return JSONResponse(completion(result, service.links, base))
 
 
 @router.get("/v1/models")

@@ -36,6 +36,7 @@ def test_non_streaming_citations_in_every_form(live_server: LiveServer,
     first = anns[0].url_citation
     assert msg.content[first.start_index:first.end_index] == "[1]"
     url = urlparse(first.url)
+    assert first.url.startswith(live_server.url)
     assert url.path.startswith("/verify/r_") and {"v", "exp", "sig", "q"} <= set(
         parse_qs(url.query))
     extra = resp.model_extra or {}
