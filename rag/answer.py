@@ -19,6 +19,7 @@ from indexes.knowledge import KnowledgeStore
 from indexes.vaults import VaultManager
 from rag.citations import CitationBuilder
 from rag.compose import Composer, Draft
+from rag.compose_llm import LLMDraft
 from rag.embedder import Embedder
 from rag.errors import InvalidContent
 from rag.evidence import EvidenceGatherer
@@ -131,6 +132,12 @@ class Answerer:
             )
         cites = CitationBuilder(public_url=self.settings.server.public_url)
         draft = (composer or self.composer).compose(plan, evidence, cites)
+        if isinstance(draft, LLMDraft):
+            common["composer"] = draft.composer
+            common["model"] = draft.model
+            common["fallback_reason"] = draft.fallback_reason
+            if draft.fallback_reason:
+                log.info("composer fallback reason=%s", draft.fallback_reason)
         safety_flags = set(draft.flags)
         if flags.diagnosis_request:
             safety_flags.add("diagnosis_request")

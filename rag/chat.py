@@ -142,8 +142,10 @@ def stream(result: ChatResult, links: Any, base_url: str = "") -> Iterator[str]:
     yield "data: [DONE]\n\n"
 
 
-def models_list() -> dict[str, Any]:
+def models_list(available: set[str]) -> dict[str, Any]:
+    """The model variants; ``healthrag-llm`` only when an LLM endpoint is configured."""
     now = int(time.time())
     return {"object": "list", "data": [
         {"id": name, "object": "model", "created": now, "owned_by": "healthrag",
-         "description": desc} for name, desc in MODELS.items()]}
+         "description": desc} for name, desc in MODELS.items()
+        if name != "healthrag-llm" or "llm" in available]}

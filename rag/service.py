@@ -20,6 +20,7 @@ from rag.answer import Answerer
 from rag.auth import TokenStore
 from rag.chat import MODELS, ChatResult
 from rag.compose import Composer, ExtractiveComposer
+from rag.compose_llm import LLMComposer
 from rag.conversation import resolve_question, turns_of
 from rag.embedder import Embedder, build_embedder
 from rag.errors import ConfigError, InvalidContent, NotFound
@@ -64,8 +65,14 @@ class Service:
         self.tokens = TokenStore(settings.data_dir / "auth.sqlite")
         self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
                                 settings.server.link_ttl_s, settings.server.public_url)
-        self.composer = ExtractiveComposer(settings.generation.list_limit)
-        self.composers: dict[str, Composer] = {"extractive": self.composer}
+        self.extractive = ExtractiveComposer(settings.generation.list_limit)
+        self.composers: dict[str, Composer] = {"extractive": self.extractive}
+        gen = settings.generation
+        if gen.llm_base_url:
+            self.composers["llm"] = LLMComposer(gen, self.extractive)
+        elif gen.composer == "llm":
+            raise ConfigError("generation.composer is 'llm' but generation.llm_base_url is empty")
+        self.composer: Composer = self.composers[gen.composer]
         self.answerer = Answerer(
             settings, self.embedder, self.vaults, self.knowledge, self.composer, vocabulary()
         )
@@ -90,6 +97,9 @@ class Service:
             marker.write_text(json.dumps(identity))
 
     def close(self) -> None:
+        llm = self.composers.get("llm")
+        if isinstance(llm, LLMComposer):
+            llm.close()
         self.vaults.close()
         self.knowledge.close()
         self.tokens.close()

@@ -144,7 +144,7 @@ class Settings(BaseSettings):
         shaping = {
             "embedding": self.embedding.model_dump(exclude={"threads", "batch_size"}),
             "index": self.index.model_dump(exclude={"vault_key"}),
-            "generation": self.generation.model_dump(),
+            "generation": self.generation.model_dump(exclude={"llm_api_key"}),
             "guardrails": self.guardrails.model_dump(),
             "chunk_chars": self.ingest.chunk_chars,
         }

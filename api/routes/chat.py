@@ -50,5 +50,5 @@ async def chat_completions(body: ChatRequest, request: Request, principal: Princ
 
 
 @router.get("/v1/models")
-async def models(principal: PrincipalDep) -> dict[str, Any]:
-    return models_list()
+async def models(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
+    return models_list(set(service.composers))

@@ -20,8 +20,13 @@ def _client(server: LiveServer, service: Any, user: str = "alice") -> openai.Ope
 
 
 def test_models_list(live_server: LiveServer, demo_service: Any) -> None:
-    ids = {m.id for m in _client(live_server, demo_service).models.list()}
+    client = _client(live_server, demo_service)
+    ids = {m.id for m in client.models.list()}
     assert {"healthrag", "healthrag-extractive"} <= ids
+    assert "healthrag-llm" not in ids  # no LLM endpoint configured
+    with pytest.raises(openai.UnprocessableEntityError):
+        client.chat.completions.create(model="healthrag-llm", messages=[
+            {"role": "user", "content": "What was my last A1c?"}])
 
 
 def test_non_streaming_citations_in_every_form(live_server: LiveServer,

@@ -1,0 +1,1 @@
+"""Deterministic stand-ins for external services, started by the tests on loopback."""
