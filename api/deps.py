@@ -24,7 +24,9 @@ def get_principal(request: Request, service: ServiceDep) -> Principal:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError("missing bearer token")
-    return service.tokens.authenticate(token.strip())
+    principal = service.tokens.authenticate(token.strip())
+    service.limiter.hit(principal.token_id)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import answer, chat, citations, health, records, verify
+from api.routes import answer, chat, citations, health, me, records, verify
 from rag.errors import HealthragError
 from rag.service import Service
 from rag.settings import Settings
@@ -76,6 +76,6 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         return _error(500, "internal_error", "internal error")
 
     for router in (health.router, answer.router, records.router, citations.router, chat.router,
-                   verify.router):
+                   verify.router, me.router):
         app.include_router(router)
     return app

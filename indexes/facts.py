@@ -113,6 +113,9 @@ class FactsStore:
             raise IndexError_(f"cannot open the facts store: {exc}") from exc
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows are overwritten with zeros, so deleted health data does not linger
+        # in free pages of the file.
+        self._db.execute("PRAGMA secure_delete = ON")
         self._migrate()
 
     def _migrate(self) -> None:
@@ -238,6 +241,37 @@ class FactsStore:
             "INSERT OR REPLACE INTO sources VALUES (?,?,?,?,?)",
             (file_hash, source_file, kind, records, time.time()),
         )
+
+    def sources(self) -> list[dict[str, Any]]:
+        """The ingested files: id (sha256), name, kind, record count, time."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT file_hash, source_file, kind, records, ingested_at FROM sources "
+                "ORDER BY ingested_at"
+            ).fetchall()
+        return [{"document_id": r[0], "file": r[1], "kind": r[2], "records": r[3],
+                 "ingested_at": r[4]} for r in rows]
+
+    def delete_source(self, file_hash: str) -> tuple[list[str], list[str]]:
+        """Remove a file's records, facts, cached embeddings and log row in one transaction.
+        Returns (chunk ids removed, text hashes removed from the embedding cache)."""
+        import hashlib
+
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT key, chunk_id, text FROM records WHERE file_hash = ?", (file_hash,)
+            ).fetchall()
+            chunk_ids = [r[1] for r in rows]
+            hashes = {hashlib.sha256(r[2].encode()).hexdigest() for r in rows}
+            db.execute("DELETE FROM records WHERE file_hash = ?", (file_hash,))
+            db.execute("DELETE FROM sources WHERE file_hash = ?", (file_hash,))
+            still_used = {
+                hashlib.sha256(r[0].encode()).hexdigest()
+                for r in db.execute("SELECT text FROM records")
+            }
+            gone = sorted(hashes - still_used)
+            db.executemany("DELETE FROM embeddings WHERE text_hash = ?", [(h,) for h in gone])
+        return chunk_ids, gone
 
     # ------------------------------------------------------------ reads
 

@@ -171,6 +171,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run one of the eval/ suites with its own options (``--help`` lists them)."""
+    import importlib
+
+    module = importlib.import_module(
+        {"records": "eval.record_qa", "safety": "eval.safety"}[args.eval_cmd])
+    return int(module.main(list(args.eval_args)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(

@@ -15,6 +15,7 @@ only the CLI maps them to exit codes.
     ├── NotFound               a citation, document or vault does not exist (for this user)
     ├── AuthError              missing, unknown or revoked credentials
     │   └── Forbidden          authenticated, but not allowed
+    ├── RateLimited            too many requests for one token
     └── GuardrailViolation     a request a guardrail refuses outright
 """
 
@@ -82,6 +83,11 @@ class AuthError(HealthragError):
 class Forbidden(AuthError):
     code = "forbidden"
     status = 403
+
+
+class RateLimited(HealthragError):
+    code = "rate_limited"
+    status = 429
 
 
 class GuardrailViolation(HealthragError):

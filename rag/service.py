@@ -27,6 +27,7 @@ from rag.errors import ConfigError, InvalidContent, NotFound
 from rag.ingestion import Ingestor, IngestSummary
 from rag.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWriter
 from rag.links import LinkSigner, load_secret
+from rag.ratelimit import RateLimiter
 from rag.settings import Settings
 from rag.terms import vocabulary
 from rag.types import Answer, sha256_bytes
@@ -63,6 +64,7 @@ class Service:
         kroot = settings.data_dir / "knowledge"
         self.knowledge = KnowledgeStore(kroot, EdgeIndex(kroot / "shard", settings.index.dense_dim))
         self.tokens = TokenStore(settings.data_dir / "auth.sqlite")
+        self.limiter = RateLimiter(settings.server.rate_limit_per_minute)
         self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
                                 settings.server.link_ttl_s, settings.server.public_url)
         self.extractive = ExtractiveComposer(settings.generation.list_limit)
@@ -177,6 +179,31 @@ class Service:
         )
         log.info("vault deleted vault=%s records=%d chunks=%d", vault.vault_id[:8], records, chunks)
         self._audit("forget", receipt.as_json())
+        return receipt
+
+    def documents(self, user_id: str) -> list[dict[str, Any]]:
+        vault = self.vaults.open(user_id)
+        return vault.facts.sources() if vault.exists else []
+
+    def delete_document(self, user_id: str, document_id: str) -> dict[str, Any]:
+        """Remove one ingested file: its records, facts, vectors, cached embeddings and upload.
+        ``document_id`` is the file's sha256 (or a prefix of at least 16 characters)."""
+        vault = self.vaults.open(user_id)
+        matches = [d["document_id"] for d in self.documents(user_id)
+                   if len(document_id) >= 16 and d["document_id"].startswith(document_id)]
+        if len(matches) != 1:
+            raise NotFound("no such document")
+        file_hash = matches[0]
+        with vault.lock:
+            chunk_ids, _ = vault.facts.delete_source(file_hash)
+            vault.index.delete(chunk_ids)
+            vault.index.flush()
+            for upload in vault.uploads.glob(f"{file_hash}*"):
+                upload.unlink()
+        receipt = {"document_id": file_hash, "records": len(chunk_ids),
+                   "deleted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        self._audit("delete_document", {"vault": vault.vault_id, **receipt})
+        log.info("document deleted vault=%s records=%d", vault.vault_id[:8], len(chunk_ids))
         return receipt
 
     def _audit(self, action: str, detail: dict[str, object]) -> None:

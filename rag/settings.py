@@ -116,6 +116,10 @@ class ServerSettings(_Group):
         description="Secret that signs verification-page links; empty means a random "
         "secret kept in <data_dir>/link.key.",
     )
+    rate_limit_per_minute: int = Field(
+        120, ge=0, description="Requests per minute per token (burst up to the same number); "
+        "0 disables the limit."
+    )
     link_ttl_s: int = Field(
         7 * 24 * 3600, ge=60, description="How long a signed verification link stays valid."
     )
