@@ -30,6 +30,7 @@ class EdgeIndex(VectorIndex):
         self._hnsw_min_points = hnsw_min_points
         self._bm25 = _bm25()
         self._lock = threading.RLock()
+        self._closed = False
         try:
             if (path / "edge_config.json").exists() or any(path.glob("segments*")):
                 self._shard = qe.EdgeShard.load(str(path))
@@ -135,5 +136,8 @@ class EdgeIndex(VectorIndex):
 
     def close(self) -> None:
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             self._shard.flush()
             self._shard.close()

@@ -87,6 +87,7 @@ class VaultManager:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._root = settings.data_dir / "vaults"
+        self._tombstones = settings.data_dir / "tombstones"
         self._open: dict[str, Vault] = {}
         self._lock = threading.Lock()
 
@@ -115,8 +116,14 @@ class VaultManager:
             return vault
 
     def destroy(self, user_id: str) -> Path:
-        """Close and remove a vault's files; returns the removed path."""
+        """Close and remove a vault's files; returns the removed path.
+
+        A tombstone is written first and removed last, so a deletion interrupted by a crash
+        (kill -9) is completed by :meth:`finish_deletions` at the next start."""
         vid = self.vault_id(user_id)
+        tomb = self._tombstones / vid
+        self._tombstones.mkdir(parents=True, exist_ok=True)
+        tomb.write_text("deleting\n")
         with self._lock:
             vault = self._open.pop(vid, None)
         if vault is not None:
@@ -124,7 +131,20 @@ class VaultManager:
         path = self._root / vid
         if path.exists():
             shutil.rmtree(path)
+        tomb.unlink()
         return path
+
+    def finish_deletions(self) -> list[str]:
+        """Complete every deletion that a crash interrupted; returns their vault ids."""
+        done = []
+        if self._tombstones.exists():
+            for tomb in sorted(self._tombstones.iterdir()):
+                path = self._root / tomb.name
+                if path.exists():
+                    shutil.rmtree(path)
+                tomb.unlink()
+                done.append(tomb.name)
+        return done
 
     def close(self) -> None:
         with self._lock:

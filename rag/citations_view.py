@@ -15,6 +15,8 @@ def citation_view(service: Service, user_id: str, citation_id: str) -> dict[str,
         rec = vault.facts.record_by_chunk(citation_id) if vault.exists else None
         if rec is None:
             raise NotFound("no such citation")
+        service.audit.record("read", actor="owner", vault=vault.vault_id,
+                             resources=[rec.chunk_id])
         return {
             "id": rec.chunk_id,
             "kind": "record",

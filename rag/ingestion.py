@@ -35,6 +35,7 @@ SUPPORTED = "FHIR R4 JSON (Bundle or resource)"
 class FileReport:
     source_file: str
     status: str  # ingested | unchanged | rejected
+    file_hash: str | None = None
     kind: str | None = None
     resources: int = 0
     records: int = 0
@@ -164,7 +165,8 @@ class Ingestor:
         kind, parsed = detect_and_parse(data, name, self.settings)
         records = [self._quarantine(r) for r in parsed.records]
         report = FileReport(
-            name, "ingested", kind=kind, skipped=parsed.skipped, issues=parsed.issues
+            name, "ingested", kind=kind, skipped=parsed.skipped, issues=parsed.issues,
+            file_hash=file_hash,
         )
         report.resources = (
             len({r.key.split("#")[0] for r in records}) + parsed.skipped + len(parsed.issues)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from indexes.edge import EdgeIndex
 from indexes.knowledge import KnowledgeStore
 from indexes.vaults import VaultManager
 from rag.answer import Answerer
+from rag.audit import AuditLog
 from rag.auth import TokenStore
 from rag.chat import MODELS, ChatResult
 from rag.compose import Composer, ExtractiveComposer
@@ -61,9 +61,12 @@ class Service:
                 f"{settings.index.dense_dim}"
             )
         self.vaults = VaultManager(settings)
+        for vault_id in self.vaults.finish_deletions():
+            log.warning("completed an interrupted deletion vault=%s", vault_id[:8])
         kroot = settings.data_dir / "knowledge"
         self.knowledge = KnowledgeStore(kroot, EdgeIndex(kroot / "shard", settings.index.dense_dim))
         self.tokens = TokenStore(settings.data_dir / "auth.sqlite")
+        self.audit = AuditLog(settings.data_dir / "audit.jsonl")
         self.limiter = RateLimiter(settings.server.rate_limit_per_minute)
         self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
                                 settings.server.link_ttl_s, settings.server.public_url)
@@ -99,6 +102,10 @@ class Service:
             marker.write_text(json.dumps(identity))
 
     def close(self) -> None:
+        """Release everything; closing twice is harmless."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         llm = self.composers.get("llm")
         if isinstance(llm, LLMComposer):
             llm.close()
@@ -108,16 +115,36 @@ class Service:
 
     # ------------------------------------------------------------ operations
 
-    def ingest(self, user_id: str, paths: list[Path]) -> IngestSummary:
+    def ingest(self, user_id: str, paths: list[Path], *, actor: str = "owner"
+               ) -> IngestSummary:
         vault = self.vaults.open(user_id)
         with vault.lock:
-            return Ingestor(vault, self.embedder, self.settings).ingest_paths(paths)
+            summary = Ingestor(vault, self.embedder, self.settings).ingest_paths(paths)
+        self._audit_write(vault.vault_id, summary, actor)
+        return summary
 
-    def ingest_bytes(self, user_id: str, data: bytes, name: str) -> IngestSummary:
+    def ingest_bytes(self, user_id: str, data: bytes, name: str, *, actor: str = "owner"
+                     ) -> IngestSummary:
         vault = self.vaults.open(user_id)
         with vault.lock:
             report = Ingestor(vault, self.embedder, self.settings).ingest_bytes(data, name)
-        return IngestSummary(files=[report])
+        summary = IngestSummary(files=[report])
+        self._audit_write(vault.vault_id, summary, actor)
+        return summary
+
+    def _audit_write(self, vault_id: str, summary: IngestSummary, actor: str) -> None:
+        ingested = [f for f in summary.files if f.status == "ingested"]
+        if ingested:
+            self.audit.record("write", actor=actor, vault=vault_id,
+                              resources=[f.file_hash for f in ingested if f.file_hash],
+                              records=sum(f.records for f in ingested))
+
+    def audit_read(self, user_id: str, answer: Answer, actor: str = "owner") -> None:
+        """Record which of the person's records an answer read (ids only)."""
+        ids = [c.id for c in answer.citations if c.kind == "record"]
+        if ids:
+            self.audit.record("read", actor=actor, vault=self.vaults.vault_id(user_id),
+                              resources=ids)
 
     def ask(
         self,
@@ -127,7 +154,9 @@ class Service:
         locale: str | None = None,
         today: dt.date | None = None,
     ) -> Answer:
-        return self.answerer.answer(user_id, question, locale=locale, today=today)
+        answer = self.answerer.answer(user_id, question, locale=locale, today=today)
+        self.audit_read(user_id, answer)
+        return answer
 
     def chat(self, user_id: str, messages: list[dict[str, Any]], *, model: str = "healthrag",
              temporary: bool = False, locale: str | None = None) -> ChatResult:
@@ -143,6 +172,7 @@ class Service:
         turns = turns_of(messages)
         question = resolve_question(turns, self.answerer.vocabulary)
         answer = self.answerer.answer(user_id, question, locale=locale, composer=composer)
+        self.audit_read(user_id, answer)
         return ChatResult(answer=answer, model=model, question=question,
                           vault_id=self.vaults.vault_id(user_id), temporary=temporary)
 
@@ -206,8 +236,7 @@ class Service:
         log.info("document deleted vault=%s records=%d", vault.vault_id[:8], len(chunk_ids))
         return receipt
 
-    def _audit(self, action: str, detail: dict[str, object]) -> None:
-        """Append-only receipts (ids, counts, times, digests; never content)."""
-        path = self.settings.data_dir / "audit.jsonl"
-        with path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps({"at": time.time(), "action": action, **detail}) + "\n")
+    def _audit(self, action: str, detail: dict[str, Any]) -> None:
+        """Deletion receipts go to the hash-chained audit log (ids, counts, digests)."""
+        vault = str(detail.pop("vault", detail.get("user_vault", "")))
+        self.audit.record(action, actor="owner", vault=vault, **detail)

@@ -252,7 +252,10 @@ def render_verify_page(
     if citation_id.startswith("k_"):
         return _knowledge_body(service, citation_id, quote)
     if citation_id.startswith("r_") and vault_id is not None:
-        return _record_body(service, vault_id, citation_id, quote)
+        page = _record_body(service, vault_id, citation_id, quote)
+        service.audit.record("read", actor="verify-link", vault=vault_id,
+                             resources=[citation_id])
+        return page
     raise NotFound("no such citation")
 
 

@@ -24,6 +24,15 @@ async def delete_document(principal: PrincipalDep, service: ServiceDep,
     return await run_in_threadpool(service.delete_document, principal.user_id, document_id)
 
 
+@router.get("/v1/me/audit")
+async def my_audit(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
+    """Who read, wrote or deleted this person's data: actor, action, resource ids, time."""
+    vault = service.vaults.vault_id(principal.user_id)
+    intact, _ = await run_in_threadpool(service.audit.verify)
+    entries = await run_in_threadpool(service.audit.for_vault, vault)
+    return {"chain_intact": intact, "entries": entries}
+
+
 @router.delete("/v1/me")
 async def forget_me(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
     """Erase everything the service holds for the caller; returns the deletion receipt."""
