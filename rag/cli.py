@@ -171,13 +171,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+EVALS = {"records": "eval.record_qa", "safety": "eval.safety"}
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """Run one of the eval/ suites with its own options (``--help`` lists them)."""
     import importlib
 
-    module = importlib.import_module(
-        {"records": "eval.record_qa", "safety": "eval.safety"}[args.eval_cmd])
-    return int(module.main(list(args.eval_args)))
+    module = importlib.import_module(EVALS[args.eval_cmd])
+    rest = list(args.eval_args)
+    return int(module.main(rest[1:] if rest[:1] == ["--"] else rest))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -236,6 +239,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--user")
     t.set_defaults(func=cmd_token)
 
+    p = sub.add_parser("eval", help="benchmarks and quality suites (see eval/)")
+    esub = p.add_subparsers(dest="eval_cmd", required=True)
+    for name, helptext in (
+        ("records", "record question answering on Synthea patients"),
+        ("safety", "triage, over-triage, MedSafetyBench and injection suites"),
+    ):
+        e = esub.add_parser(name, help=helptext, add_help=False)
+        e.add_argument("eval_args", nargs=argparse.REMAINDER)
+        e.set_defaults(func=cmd_eval)
+
     for name, func, helptext in (
         ("serve", cmd_serve, "serve the HTTP API"),
         ("demo", cmd_demo, "load the demo data and serve"),
@@ -251,6 +264,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) >= 2 and argv[0] == "eval" and argv[1] in EVALS:
+        # The suites own their options; hand them everything after the suite name.
+        argv = [*argv[:2], "--", *argv[2:]] if len(argv) > 2 else argv
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -131,3 +131,15 @@ def test_demo_serves_a_cited_answer_over_http(tmp_path: Path) -> None:
         proc.wait(timeout=30)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_eval_records_passes_its_own_options(tmp_path: Path) -> None:
+    pytest.importorskip("eval.record_qa")
+    from tests.conftest import shared_path
+
+    bundles = shared_path("synthea_fhir_r4", "bundles")
+    out = tmp_path / "rq.md"
+    r = run(["eval", "records", "--data", str(bundles), "--max-patients", "1", "--fake",
+             "--out", str(out)], tmp_path / "d")
+    assert r.returncode == 0, r.stderr
+    assert "Accuracy" in out.read_text()
