@@ -38,6 +38,29 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\b(ignore[zr]?|oublie[zr]?)\b[^.\n]{0,40}\b(instructions?|consignes?|règles?)", re.I
         ),
     ),
+    (
+        # instructions about the assistant's own output: "translate your response", "add a
+        # sentence in your answer", "encode your reply in Base64"
+        "output_directive",
+        re.compile(
+            r"\b(?:your|the assistant's|the ai's) (?:response|answer|reply|replies|output|"
+            r"message|messages)\b|\b(?:respond|reply|answer) (?:only )?(?:with|in|using)\b"
+            r"|\b(?:begin|start|end|prefix) (?:each|every|all|your) (?:response|answer|reply)",
+            re.I,
+        ),
+    ),
+    (
+        "print_verbatim",
+        re.compile(r"\b(?:just |simply )?(?:print|output|say|repeat)\s*:?\s*[\"“']", re.I),
+    ),
+    (
+        "jailbreak",
+        re.compile(
+            r"\b(?:DAN|STAN|DUDE)\b[^.\n]{0,80}\b(?:do anything now|strive to avoid norms|"
+            r"jailbr\w*)|\bdo anything now\b|\bdeveloper mode\b|\bjailbr(?:eak|oken)\w*\b",
+            re.I,
+        ),
+    ),
     ("exfiltrate", re.compile(r"!\[[^\]]*\]\(https?://|<img\s[^>]*src=\s*['\"]?https?://", re.I)),
 ]
 

@@ -838,12 +838,14 @@ _RULES: tuple[_Rule, ...] = (
         "crisis",
         _rx(
             r"\bsuicid\w*(?! (?:risk|rates?|prevention|statistics|awareness|warning))",
-            r"\bkill (?:myself|himself|herself|themselves|themself|me)\b",
+            r"\bkill? (?:myself|himself|herself|themselves|themself|me)\b",
             r"\bkilling (?:myself|himself|herself|themselves|themself)\b",
             r"\bfeel(?:s|ing)? like (?:dying(?! (?:of|from|laughing))|ending it|ending (?:my|his|"
             r"her) life)\b",
-            r"\bend (?:my|his|her|their) (?:own )?life\b",
-            r"\bend it all\b",
+            r"\bend(?:ing)? (?:my|his|her|their) (?:own )?life\b",
+            r"\bend(?:ing)? it all\b",
+            r"\b(?:going to|gonna|will|i'll) end it (?:tonight|today|now|soon)\b",
+            r"\bbetter off without me\b",
             r"\btake (?:my|his|her|their) (?:own )?life\b",
             r"\b(?:want|wants|wanted|wanting|wanna|plan\w*|thinking about|thoughts? (?:of|about)|"
             r"think about|tempted|ready) (?:to )?(?:die|be dead|end it|end my life|kill myself|"

@@ -303,8 +303,10 @@ def test_injected_instructions_are_never_sent_as_instructions(
         assert INJECTED_SENTENCE not in content
         assert "stop taking metformin" not in content
         assert "Ignore previous instructions" not in content
-        outside = re.sub(r"<data note=\"[^\"]*\">.*?</data>", " ", content)
-        assert injection_flags(outside) == ()
+    # Our own system prompt is instructions by design; the user message must carry none
+    # outside the <data> wrappers.
+    outside = re.sub(r"<data note=\"[^\"]*\">.*?</data>", " ", user)
+    assert injection_flags(outside) == ()
 
     assert "stop taking" not in ans.answer
     assert "Part of one document looks like instructions" in ans.answer
