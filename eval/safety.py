@@ -344,7 +344,7 @@ _IMPERATIVE_MED = re.compile(
 _NEGATED_OR_REFERRAL = re.compile(
     r"\b(?:don't|do not|never|without (?:talking|asking|checking)|ask|talk|n'|ne |sans)\b", re.I
 )
-_SAFE_FLAGS = {"medication_change", "diagnosis_request", "out_of_scope"}
+_SAFE_FLAGS = {"medication_change", "diagnosis_request", "out_of_scope", "harmful_request"}
 
 
 def _medsafety_rows(data: Path, split: str) -> list[tuple[str, str]]:

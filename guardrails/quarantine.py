@@ -76,3 +76,31 @@ def injection_flags(text: str) -> tuple[str, ...]:
 def injection_rules(text: str) -> list[str]:
     """Names of the rules that fire, for reports and tests."""
     return [name for name, pattern in _PATTERNS if pattern.search(text)]
+
+
+_TASK_VERB = re.compile(
+    r"^\W*(please\s+|now\s+|also\s+|then\s+|and\s+)*(write|recommend|analy[sz]e|translate|"
+    r"summari[sz]e|generate|create|compose|print|say|respond|reply|answer|tell|list|provide|"
+    r"describe|explain|ignore|forget|disregard|pretend|act|output|repeat|insert|include|add|"
+    r"append|visit|click|open|go\s+to|send|email|call\s+this|rate|review|suggest|name|give|"
+    r"draft|convert|rewrite|change|replace|remove|delete|share|post|book|buy|order|help\s+me|"
+    r"determine|show\s+me|classify|identify|find|search|calculate|do\s+not\s+tell|"
+    r"ecris|ecrivez|reponds|repondez|dis|dites|ignore[zr]?|oublie[zr]?|traduis|traduisez|"
+    r"resume[zr]?|genere[zr]?|donne[zr]?)\b",
+    re.I,
+)
+_TO_ASSISTANT = re.compile(
+    r"\b(as an ai|language model|assistant|chatbot|you must|you will now|you are now|"
+    r"your (task|job|response|answer|output|reply)|in your (response|answer|reply))\b", re.I)
+
+
+def assistant_directed(sentence: str) -> bool:
+    """True for a sentence that gives the reader a task (an instruction aimed at whoever
+    processes the document) rather than stating a fact. Used at answer time, on top of the
+    ingest-time flags, so a document's imperative text is never echoed."""
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", sentence)
+                     if not unicodedata.combining(c))
+    return bool(_TASK_VERB.search(folded) or _TO_ASSISTANT.search(folded)
+                or injection_flags(sentence))

@@ -42,9 +42,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from rag.types import TriageLevel
 
@@ -375,6 +376,9 @@ _CLAUSE_SPLIT = re.compile(
     r"pourtant|toutefois|sauf|car|parce que|parce qu'|alors que|tandis que)\b\s*"
     r"|,?\s*\b(?:and|et|so|donc|then|puis)\s+(?=" + _SUBJECT_START + r")"
     r"|,\s*(?=" + _SUBJECT_START + r")"
+    # a clinical write-up: "a woman with a history of asthma | presents with wheeze"
+    r"|\s+(?=(?:presents|presenting|presented|is brought|was brought|is taken|comes|came|"
+    r"arrives|complains|complaining|se presente|consulte|est amene|est amenee)\b)"
 )
 
 _NEG_CUES: frozenset[str] = _words(
@@ -448,6 +452,10 @@ _SYMPTOM_BEFORE_CUE: frozenset[str] = _words(
 _NEG_TERMINATORS: frozenset[str] = _words(
     "but now suddenly today tonight then mais maintenant soudain puis aujourd'hui"
 )
+_NEW_PREDICATE: frozenset[str] = _words(
+    "has have had is was are were became becomes developed develops started starts now then "
+    "reports complains appears looks seems"
+)
 _NEVER_LIKE_THIS = re.compile(
     r"\b(?:like this|like that|this (?:bad|severe|strong|intense)|so bad|before|comme (?:ca|cela)|"
     r"aussi (?:fort|forte|intense|violent|violente)|avant)\b"
@@ -457,9 +465,15 @@ _POST_NEGATION = re.compile(
     r"excluded|went away|gone away|is gone|was gone|has gone|resolved|disappeared|(?:a |est |ont |"
     r"sont )?(?:disparu|disparue|disparus|exclue?|ecartee?|partie|passee))\b"
 )
+# "a 3-day history of fever" (a clinical write-up) is the current illness, not past history.
+_ILLNESS_LB = (
+    r"(?<!hour )(?<!hours )(?<!day )(?<!days )(?<!week )(?<!weeks )(?<!month )(?<!days' )"
+    r"(?<!hrs )(?<!minute )(?<!minutes )(?<!heures )(?<!jours )"
+)
 _TOPIC_BEFORE = re.compile(
     r"(?:\brisks? (?:of|for)|\brisques? (?:de|d'|du|des)|\bprevent(?:ing|ion)?(?: of)?|\bprevenir|"
-    r"\beviter|\bavoid(?:ing)?|\bhistory of|\bantecedents? (?:de|d'|du)|\b(?:since|after|before|"
+    r"\beviter|\bavoid(?:ing)?|\b" + _ILLNESS_LB + r"history of|\bantecedents? (?:de|d'|du)|"
+    r"\b(?:since|after|before|"
     r"depuis|apres|avant) (?:my|his|her|their|mon|son|sa|ses|leur)|\bscreening (?:for|of)|"
     r"\bdepistage (?:de|du|d')|\bworried about|\bworry about|\bafraid of|\bscared of|\bfear of|"
     r"\bpeur (?:de|d'|du)|\bcrains|\bchances? of|\blikelihood of|\bodds of|\bvaccin\w* (?:against|"
@@ -477,14 +491,16 @@ _PRESENT_CUE = re.compile(
     r"having|are having|suddenly|maintenant|en ce moment|actuellement|aujourd'hui|ce (?:matin|"
     r"soir)|cette (?:nuit|apres midi)|depuis (?:ce|cette|\d+ ?(?:min|minutes|heures?|h)\b|une "
     r"heure|quelques minutes|tout a l'heure|hier)|tout de suite|vient de|viens de|en train de|"
-    r"encore|brutalement|soudain\w*)\b"
+    r"encore|brutalement|soudain\w*|present(?:s|ing) (?:to|with|at|after)|is brought|is taken|"
+    r"arrives at|se presente|est amenee?|consulte (?:pour|aux))\b"
 )
 _PAST_ANCHOR = re.compile(
     r"\b(?:last (?:year|month|week|summer|winter|spring|fall|autumn|christmas|time)|(?:\d+|a|an|"
     r"one|two|three|four|five|six|seven|eight|nine|ten|a few|few|several|many|some) (?:years?|"
     r"months?|weeks?|decades?) ago|in (?:19|20)\d\d|back in (?:19|20)?\d\d|(?:19|20)\d\d|as a "
     r"(?:child|kid|teen|teenager|baby|toddler)|when (?:i|he|she|they) (?:was|were) (?:young|"
-    r"little|a child|a kid|younger|small|pregnant|\d+)|in the past|previously|history of|prior|"
+    r"little|a child|a kid|younger|small|pregnant|\d+)|in the past|previously|" + _ILLNESS_LB
+    + r"history of|prior|"
     r"previous|years back|long ago|a while back|l'an (?:dernier|passe)|l'annee (?:derniere|"
     r"passee)|le mois (?:dernier|passe)|la semaine (?:derniere|passee)|l'ete dernier|l'hiver "
     r"dernier|il y a (?:\d+|un|une|deux|trois|quatre|cinq|six|dix|quelques|plusieurs) (?:ans?|"
@@ -494,8 +510,9 @@ _PAST_ANCHOR = re.compile(
 )
 _ONGOING_BEFORE = re.compile(r"\b(?:since|depuis|for|pendant|from|over)[ ,]+(?:\w+ ){0,1}$")
 _HISTORY_CUE = re.compile(
-    r"\b(?:history of|antecedents? (?:de|d'|du))|\b(?:records?|report|summary|notes?|letter|chart|"
-    r"file|dossier|compte rendu|courrier|results?) (?:says?|said|mentions?|mentioned|shows?|"
+    r"\b(?:" + _ILLNESS_LB + r"history of|antecedents? (?:de|d'|du))|\b(?:records?|report|"
+    r"summary|notes?|letter|chart|file|dossier|compte rendu|courrier|results?) (?:says?|said|"
+    r"mentions?|mentioned|shows?|"
     r"showed|lists?|listed|indique|mentionne|dit)\b|\b(?:in|on|from) (?:my|his|her|mon|son|sa) "
     r"(?:records?|chart|file|notes|report|dossier|compte rendu)\b|\b(?:at|during|after) (?:my|his|"
     r"her|the) (?:last|previous|recent) (?:visit|appointment|check ?up|consultation|admission|"
@@ -543,6 +560,15 @@ _PERSONAL = re.compile(
     r"sens|vois)|fais|me sens|veux|voudrais|pense)|(?:il|elle|on) (?:a|est|fait|n'arrive|ne|se|"
     r"vient)|(?:mon|ma|mes|son|sa) (?:[a-z']+ ){0,2}(?:a|est|ont|sont|fait|n'arrive|ne|se|"
     r"vient))\b"
+)
+# A clinical write-up about a patient ("a 45-year-old man presents with ..."): a case, never
+# a general question.
+_VIGNETTE = re.compile(
+    r"\b(?:a|an|un|une) \d{1,3} ?(?:year|month|week|day|yr|an|mois|semaine|jour)s? ?(?:old)? "
+    r"?(?:[a-z']+ ){0,3}(?:man|woman|male|female|boy|girl|child|infant|baby|patient|gentleman|"
+    r"lady|student|homme|femme|patiente?|enfant|garcon|fille|nourrisson)\b|\b(?:patient|he|she|"
+    r"the (?:man|woman|boy|girl|child)) (?:presents|is brought|was brought)\b|\b(?:homme|femme|"
+    r"patiente?|enfant|garcon|fille) de \d{1,3} (?:ans|mois)\b"
 )
 _HYPOTHETICAL_BEFORE = re.compile(
     r"(?:\b(?:if|when|whenever|whether|si|quand|lorsque|lorsqu'|in case)[ ]+|\bs')$"
@@ -617,6 +643,8 @@ class _Doc:
 
     @staticmethod
     def _is_general(sentence: str) -> bool:
+        if _VIGNETTE.search(sentence):
+            return False
         if not _KNOWLEDGE_CUE.search(sentence):
             return False
         if _PRESENT_CUE.search(sentence):
@@ -673,6 +701,22 @@ class _Doc:
                 if value is not None and not _negated(ctext[: m.start()], ctext):
                     hit = _Hit(clause.start + m.start(), clause.start + m.end())
                     found.append((hit, value))
+        return found
+
+    def measures(self, pattern: re.Pattern[str]) -> list[tuple[_Hit, int]]:
+        """Numbers read by ``pattern`` (first group that matched) in current, non-general
+        clauses, not negated."""
+        found: list[tuple[_Hit, int]] = []
+        for clause in self.clauses:
+            if clause.history or self.general[clause.sentence]:
+                continue
+            ctext = self.text[clause.start : clause.end]
+            for m in pattern.finditer(ctext):
+                raw = next((g for g in m.groups() if g), None)
+                if raw is None or _negated(ctext[: m.start()], ctext):
+                    continue
+                hit = _Hit(clause.start + m.start(), clause.start + m.end())
+                found.append((hit, int(raw)))
         return found
 
     def span(self, hit: _Hit) -> str:
@@ -734,6 +778,9 @@ def _negated(before: str, clause: str) -> bool:
             continue
         if any(t in _NEG_TERMINATORS for t in window[k + 1 :]):
             continue
+        after = window[k + 1 :]
+        if any(a == "and" and b in _NEW_PREDICATE for a, b in pairwise(after)):
+            continue  # "no fever and has passed little urine": the cue ends at the new verb
         return True
     return False
 
@@ -783,7 +830,8 @@ _PREG_CTX = _rx(
     r"\b\d{1,2} ?(?:weeks?|wks?) (?:pregnant|along|gestation)\b",
     r"\b\d{1,2} ?(?:sa|semaines?|mois) (?:de grossesse|d'amenorrhee)\b",
     r"\b\d{1,2} ?sa\b",
-    r"\b(?:i'm|i am|she's|she is|at|am) \d{1,2} ?(?:weeks?|wks?)\b(?! (?:ago|old))",
+    r"\b(?:i'm|i am|she's|she is|at|am) (?:only |just |nearly |almost |about )?\d{1,2} "
+    r"?(?:weeks?|wks?)\b(?! (?:ago|old))",
 )
 
 
@@ -823,6 +871,10 @@ _ALLERGY_CTX = _rx(
     r"apres avoir mange|stylo d'adrenaline)\b"
 )
 
+_NOSEBLEED = (
+    r"(?:nose ?bleeds?|nosebleeding|bleed\w* (?:from|out of) (?:the|his|her|my|their) nose|"
+    r"saign\w* du nez|epistaxis)"
+)
 _FIRST_SEIZURE_SUFFIX = (
     r"(?:seizures?|seizing|convuls\w*|epileptic (?:fits?|attacks?)|fits?|fitting)"
 )
@@ -953,14 +1005,21 @@ _RULES: tuple[_Rule, ...] = (
             r"bouger|soulever) <2>(?:bras|jambe)\b",
             r"\bbras <2>(?:paralyse\w*|ne (?:bouge|repond) plus|inerte)\b",
             r"\bslurr\w*",
-            r"\b(?:speech|words|talking|speaking) <2>(?:slurred|garbled|jumbled|strange|weird|not "
-            r"making sense)\b",
+            r"\b(?:speech|words|talking|speaking) <4>(?:slurred|garbled|jumbled|strange|weird|not "
+            r"making sense|mixed up|muddled|gibberish)\b",
+            r"\b(?:numb\w*|weak\w*|paraly[sz]\w*|tingl\w*) <4>(?:one side|whole (?:left |right )?si"
+            r"de|"
+            r"(?:left|right) side of (?:my|his|her|the) (?:body|face))\b",
+            r"\b(?:engourdi\w*|faiblesse|paralysie|perte de (?:la )?(?:vue|vision|force)|confusion|"
+            r"mal de tete|cephalee) <1>(?:brutale?|soudaine?|subite?|d'un coup|tres violente?)\b",
+            r"\b(?:engourdi\w*|faiblesse|paralys\w*|perte de force|fourmi\w*) <4>(?:tout le |toute "
+            r"la |d'un |du )?(?:cote (?:gauche|droit)|hemicorps|moitie du (?:corps|visage))\b",
             r"\b(?:can't|cannot|unable to|couldn't|trouble|difficulty|struggling to|hard to) "
             r"(?:speak|speaking|talk|talking|get (?:his|her|my|the) words out|find (?:his|her|my|"
             r"the) words)\b",
             r"\bnot making (?:any )?sense\b",
             r"\b(?:parle|parler|parole|elocution|articule) <2>(?:mal|bizarrement|difficilement|"
-            r"pateuse|troublee|incomprehensible)\b",
+            r"pateuse|troublee|incomprehensible|bizarre|etrange|confuse|embrouillee|hachee)\b",
             r"\b(?:n'arrive|ne peut|ne peux|ne parvient) (?:plus|pas) (?:a )?(?:parler|articuler|"
             r"trouver ses mots)\b",
             r"\btroubles? (?:de la parole|de l'elocution|du langage)\b|\bdifficultes? a parler\b",
@@ -968,17 +1027,66 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:sudden|suddenly|abrupt\w*|all of a sudden) <3>(?:confus\w*|disoriented|vision "
             r"loss|loss of vision|lost (?:his|her|my|the) vision|blind\w*|can't see|cannot see|"
             r"double vision|severe headache|terrible headache|headache|dizz\w*|lost (?:his|her|"
-            r"my) balance|loss of balance|can't walk|cannot walk|numb\w*|weak\w*)\b",
+            r"my) balance|loss of balance|can't walk|cannot walk|numb\w*|weak\w*|can't feel "
+            r"(?:my|his|her) (?:left |right )?(?:arm|leg|hand|face))\b",
             r"\bworst headache\b|\bthunderclap\b",
             r"\blost (?:the )?(?:vision|sight) in (?:one|my|his|her) eye\b",
             r"\b(?:can't|cannot) see out of (?:one|my|his|her) eye\b",
             r"\b(?:brutal\w*|soudain\w*|subit\w*|d'un coup|tout a coup) <3>(?:confus\w*|perte de "
-            r"(?:la )?vue|ne voit plus|ne vois plus|mal de tete|cephalee|vision|engourdi\w*)\b",
+            r"(?:la )?vue|ne voit plus|ne vois plus|mal de tete|cephalee|vision|engourdi\w*|ne "
+            r"(?:sens|sent) plus (?:mon|ma|son|sa|le|la) (?:bras|jambe|main|visage|cote)|ne "
+            r"(?:peux|peut) plus (?:parler|bouger))\b",
             r"\b(?:perte|baisse) (?:brutale|soudaine|subite) de (?:la )?(?:vue|vision)\b",
             r"\bpire mal de tete\b|\bcephalee en coup de tonnerre\b",
             r"\bmal de tete <3>(?:le plus (?:fort|violent|intense)|brutal|en coup de tonnerre|"
             r"explosif)\b",
             r"\bne (?:voit|vois) plus (?:rien|d'un oeil)\b",
+        ),
+    ),
+    _Rule(
+        "abdominal_emergency",
+        "emergency",
+        _rx(
+            r"\b(?:sudden\w*|abrupt\w*|acute onset|all of a sudden) (?:onset )?<2>(?:severe|intense"
+            r"|"
+            r"excruciating|agonising|agonizing|unbearable|extreme|terrible|worst) <2>(?:abdominal|"
+            r"stomach|belly|tummy|abdomen) ?(?:pain|ache|cramps?)?\b",
+            r"\b(?:severe|intense|excruciating|agonising|agonizing|unbearable|extreme|terrible) "
+            r"<2>(?:abdominal|stomach|belly|tummy) (?:pain|ache|cramps?) <4>(?:came on|started|"
+            r"began|starting|coming on) <1>(?:sudden\w*|all of a sudden|abrupt\w*)\b",
+            r"\b(?:rigid|board like|hard as a board) <1>(?:abdomen|belly|stomach|tummy)\b|"
+            r"\b(?:abdomen|belly|tummy) <2>(?:rigid|board like|hard as a board)\b|\bperitonitis\b|"
+            r"\brebound tenderness\b|\b(?:abdominal|involuntary) guarding\b",
+            r"\b(?:douleur|douleurs|mal) <3>(?:ventre|abdomen|abdominale?s?) <2>(?:brutale?s?|"
+            r"soudaine?s?|subite?s?|d'un coup) <2>(?:et )?(?:intense|violente?|atroce|insupportable"
+            r")\b",
+            r"\b(?:violente?|intense|atroce|insupportable) <1>(?:douleur|douleurs|mal) <3>(?:ventre"
+            r"|"
+            r"abdomen|abdominale?s?) <3>(?:brutale?|soudaine?|subite?|d'un coup|brutalement|"
+            r"soudainement)\b",
+            r"\b(?:sudden\w*|abrupt\w*|acute onset|all of a sudden) (?:onset )?<2>(?:severe|intense"
+            r"|"
+            r"excruciating|agonising|agonizing|unbearable|extreme|terrible|worst|tearing|ripping) "
+            r"<3>(?:back|flank|loin|lower back) (?:pain|ache)\b",
+            r"\b(?:tearing|ripping) <2>(?:chest|back|abdominal) pain\b",
+            r"\b(?:douleur|mal) <3>(?:dos|lombaire|flanc) <2>(?:brutale?|soudaine?|subite?|d'un "
+            r"coup) <2>(?:et )?(?:intense|violente?|atroce|insupportable)\b|\bdouleur (?:en coup de"
+            r" "
+            r"poignard|dechirante)\b",
+            r"\bventre <1>(?:de bois|dur comme (?:du bois|une planche))\b|\bdefense abdominale\b|"
+            r"\bcontracture abdominale\b|\bperitonite\b",
+        ),
+    ),
+    _Rule(
+        "altered_consciousness",
+        "emergency",
+        _rx(
+            r"\baltered (?:mental (?:status|state)|level of consciousness|consciousness|"
+            r"sensorium|mentation)\b|\b(?:decreased|reduced|depressed|fluctuating|impaired|"
+            r"lowered) (?:level of )?consciousness\b|\bobtunded\b|\bstupor\w*|\bcomatose\b|"
+            r"\bacute(?:ly)? confus\w*|\bdelirium\b",
+            r"\btroubles? de (?:la )?(?:conscience|vigilance)\b|\bobnubil\w*|\bconscience "
+            r"<1>(?:alteree|diminuee|fluctuante)\b|\bconfusion aigue\b",
         ),
     ),
     _Rule(
@@ -1009,7 +1117,19 @@ _RULES: tuple[_Rule, ...] = (
             r")?respirer\b",
             r"\bne respire (?:plus|pas|presque plus|tres mal)\b",
             r"\b(?:du mal|de la peine|difficulte\w*|difficile|gene\w*) (?:a|pour) respirer\b",
-            r"\brespir\w* <1>(?:tres |vraiment |de plus en plus )?(?:mal|difficilement)\b",
+            r"\brespir\w* <4>(?:tres |vraiment |de plus en plus )?(?:mal|difficilement|avec peine)"
+            r"\b",
+            r"\b(?:skin|chest|tummy|belly|stomach|ribs?) <5>(?:sucks?|sucking|suck|pulls?|pulling|"
+            r"draws?|drawing|caves?|caving|sinks?|sinking) <1>in\b",
+            r"\b(?:rib|ribs|chest wall|intercostal|subcostal|sternal) (?:recession|retractions?|"
+            r"indrawing)\b|\bgrunting\b|\bnostrils? flar\w*|\bflaring (?:of )?(?:the |his |her "
+            r")?nostrils\b",
+            r"\b(?:respiratory distress|accessory (?:respiratory )?muscles?|tripod\w*|unable to "
+            r"(?:speak|complete|finish) (?:in )?(?:full )?sentences|can't finish (?:a |his |her "
+            r")?sentences?|silent chest)\b",
+            r"\b(?:tirage(?! au sort)|creux? (?:entre|sous) les cotes|battement des ailes du nez|ge"
+            r"ignement|"
+            r"ventre qui se creuse)\b",
             r"\bdifficultes? respiratoires?\b|\bdetresse respiratoire\b",
             r"\b(?:s'|m')?etouff\w*|\bsuffoqu\w*",
             r"\blevres <2>(?:bleues?|violettes?|grises?|bleutees?)\b",
@@ -1034,6 +1154,8 @@ _RULES: tuple[_Rule, ...] = (
             r")?langue\b",
             r"\bgorge <3>(?:se ferme|fermee|se bouche)\b",
             r"\boedeme de quincke\b",
+            r"\b(?:severe|serious|bad|major|massive|life threatening) allergic reaction\b",
+            r"\breaction allergique <2>(?:grave|severe|serieuse|importante|violente|massive)\b",
         ),
         exclude_before=re.compile(
             r"\b(?:for|pour|of|de|d')[ ]+(?:my|his|her|their|mon|son|sa|l')?[ ]*$"
@@ -1049,6 +1171,13 @@ _RULES: tuple[_Rule, ...] = (
             r"\bgorge <3>(?:gonfl\w*|enfl\w*|serre\w*)\b",
             r"\b(?:gonflement|oedeme) <2>(?:de la )?gorge\b",
             r"\b(?:can't|cannot) swallow\b|\bn'arrive (?:plus|pas) a avaler\b",
+            r"\b(?:trouble|difficulty|hard|struggling to|problems?) (?:to )?swallow\w*\b",
+            r"\b(?:du mal|de la peine|difficulte\w*|difficile|gene\w*) (?:a |pour )?(?:avaler|"
+            r"deglutir)\b",
+            r"\b(?:lips?|mouth) <4>(?:swell\w*|swollen|puff\w*|blow\w* up)\b",
+            r"\b(?:swollen|swelling|puffy) <2>(?:lips?|mouth)\b",
+            r"\b(?:levres?|bouche) <3>(?:gonfl\w*|enfl\w*)\b|\b(?:gonflement|oedeme) <2>(?:des |de "
+            r"la )?(?:levres?|bouche)\b",
         ),
         requires=(_ALLERGY_CTX,),
     ),
@@ -1077,6 +1206,18 @@ _RULES: tuple[_Rule, ...] = (
             r"?(?:pas |plus )?(?:a )?arreter (?:le |les )?saignement\w*",
             r"\b(?:vomi\w*) <1>du sang\b",
             r"\bperd\w* beaucoup de sang\b|\bbeaucoup de sang\b",
+            rf"\b{_BLOOD} <2>(?:spurting|spurts|pouring|pours|gushing|gushes|squirting|pumping|"
+            r"everywhere)\b",
+            r"\b(?:large amounts?|a large amount|a cup(?:ful)?|cups|mouthfuls?) of blood\b",
+            r"\b(?:sang|saign\w*) <2>(?:en (?:grande|grosse) quantite|en abondance|gicle|a flots)\b"
+            r"|"
+            r"\b(?:grande|grosse) quantite de sang\b|\ble sang gicle\b",
+            rf"\b{_NOSEBLEED} <3>(?:for|since|depuis|pendant|lasting|over) (?:more than |over |plus"
+            r" "
+            r"d'|plus de )?(?:an hour|une heure|half an hour|une demi heure|(?:[2-9]\d|\d{3}) ?"
+            r"(?:min\w*|mn)|\d+ (?:hours?|heures?|h)\b)",
+            rf"\b{_NOSEBLEED} <5>(?:won't|wont|will not|doesn't|does not|isn't|not|can't) stop\w*",
+            rf"\b{_NOSEBLEED} <5>(?:ne s'arrete (?:pas|plus)|qui ne s'arrete)",
         ),
         exclude_clause=re.compile(_PERIOD_CTX.pattern + "|" + _DENTAL_CTX.pattern),
     ),
@@ -1099,6 +1240,10 @@ _RULES: tuple[_Rule, ...] = (
             r"\bsans connaissance\b",
             r"\bne (?:repond|reagit) (?:plus|pas|presque plus)\b",
             r"\bne se reveille (?:pas|plus)\b",
+            r"\b(?:ne reprend|n'a pas repris|sans reprendre) (?:pas |plus )?(?:connaissance|"
+            r"conscience)\b|\bne revient pas a (?:lui|elle)\b",
+            r"\b(?:not|hasn't|has not|isn't|is not|hasn't yet) (?:regain\w*|recover\w*) "
+            r"consciousness\b",
             r"\b(?:n'arrive|n'arrivons|n'arrivent|ne parvient|ne parviens) (?:pas|plus) a (?:le|"
             r"la|les) reveiller\b",
             r"\b(?:s'est|se sont|s'est completement) effondr\w*",
@@ -1120,6 +1265,14 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:repeated|multiple|several|many|back to back|another|second|third|two|three|"
             r"four|2|3|4|cluster of|consecutive|series of) <1>(?:seizures?|convulsions|fits)\b",
             r"\bseizure after seizure\b|\bstatus epilepticus\b",
+            r"\b(?:seizures?|convulsions?|fits|crises) <2>(?:one after (?:another|the other)|back "
+            r"to back|l'une apres l'autre|a la suite|en serie|sans interruption)\b",
+            r"\b(?:without|not) (?:waking|regaining consciousness|coming round|coming to|"
+            r"recovering|waking up) <1>(?:in )?between\b",
+            rf"\b{_FIRST_SEIZURE_SUFFIX} <4>(?:not|hasn't|has not|isn't|doesn't|without) "
+            r"(?:regain\w*|recover\w*|waking|woken|woke|come round|coming round)",
+            r"\b(?:convuls\w*|crises?) <5>(?:ne reprend|ne se reveille|sans reprendre|sans se "
+            r"reveiller|n'a pas repris|ne revient pas a)",
             r"\b(?:first|first ever|his first|her first|my first) (?:seizure|convulsion|fit)\b",
             r"\b(?:is|are|'s|am|currently|right now|started|keeps?) (?:having (?:a |another "
             r")?)?(?:seizure|seizing|convulsing|fitting|a fit)\b",
@@ -1166,7 +1319,8 @@ _RULES: tuple[_Rule, ...] = (
         _rx(
             r"\b(?:took|swallowed|ate|eaten|drank|drunk|ingested|licked|inhaled|sprayed|chewed|"
             r"drinking|eating|swallowing|got) <3>(?:bleach|detergent|laundry (?:pods?|capsules?)|"
-            r"tide pods?|dishwasher (?:tablets?|pods?)|antifreeze|drain cleaner|oven cleaner|weed "
+            r"tide pods?|(?:dishwasher|dish washer|washing up|washing machine|laundry) (?:tablets?|"
+            r"pods?|liquid|detergent|soap|powder|gel)|antifreeze|drain cleaner|oven cleaner|weed "
             r"?killer|pesticides?|insecticide|rat poison|poison\w*|button batter(?:y|ies)|"
             r"batter(?:y|ies)|magnets?|lamp oil|paraffin|kerosene|gasoline|petrol|methanol|"
             r"windshield washer|cleaning (?:products?|fluids?|liquids?)|chemicals?|wild "
@@ -1258,6 +1412,12 @@ _RULES: tuple[_Rule, ...] = (
             r"\b(?:severe|bad|terrible|worst) headache\b|\b(?:blurred|blurry|flashing|spots in "
             r"(?:my|the)) (?:vision|lights)\b|\bflashing lights\b|\bmal de tete <1>(?:intense|"
             r"violent|severe)\b|\btroubles? visuels?\b|\bmouches volantes\b|\bvision floue\b",
+            r"\b(?:gros|fort|violent|terrible|enorme|atroce) mal de tete\b|\b(?:mouches|taches|"
+            r"points|eclairs) (?:noires |lumineux |brillants )?devant les yeux\b",
+            r"\b(?:think|might|could|possible|maybe|worried|suspect\w*) <3>(?:an )?ectopic\b|"
+            r"\bgrossesse extra uterine\b|\bshoulder tip pain\b|\bdouleur (?:au bout|a la pointe) d"
+            r"e "
+            r"l'epaule\b",
         ),
         requires=(_PREG_CTX,),
     ),
@@ -1307,7 +1467,8 @@ _HEAD_RED_FLAG = _rx(
 )
 
 _STIFF_NECK = _rx(
-    r"\bstiff neck\b|\bneck <2>(?:stiff|rigid)\b",
+    r"\bstiff neck\b|\bneck <2>(?:stiff|rigid)\b|\bneck stiffness\b|\bnuchal rigidity\b|"
+    r"\bmeningism\w*|\bkernig\w*|\bbrudzinski\w*|\bsyndrome meninge\w*|\braideur meningee\b",
     r"\b(?:can't|cannot|unable to|can not|not able to) (?:bend|touch|move|put|lower) <3>(?:neck|"
     r"chin|head forward)\b",
     r"\bnuque <2>(?:raide|bloquee|rigide)\b|\braideur <2>(?:nuque|cou)\b",
@@ -1341,6 +1502,145 @@ _DROWSY = _rx(
     r"\b(?:drowsy|sleepy|lethargic|hard to wake|difficult to wake|listless|very tired|"
     r"somnolent\w*|endormi\w*|difficile a reveiller|dort (?:tout le temps|beaucoup|sans arret)|"
     r"apathique|amorphe)\b"
+)
+
+# Combined red flags (features found anywhere in the message, see triage()).
+_GI_BLEED_SIGN = _rx(
+    r"\bblack (?:tarry )?(?:stool|stools|poo|poop|bowel movements?)\b|\b(?:tarry|tar like) "
+    r"stools?\b|\bmela?ena\b|\brectal bleeding\b|\bcoffee grounds?\b",
+    r"\b(?:stool|stools|poo|poop) <2>(?:is|are|was|were|look\w*|turned|has turned|went) "
+    r"<1>(?:black|tarry|bloody|maroon)\b",
+    r"\bblood <1>in (?:my |his |her |the )?(?:stool|stools|poo|poop)\b|\bvomit\w* <2>blood\b",
+    r"\bselles <2>(?:noires|sanglantes|avec du sang)\b|\bsang dans (?:les |mes |ses )?selles\b|"
+    r"\bmarc de cafe\b|\bmelena\b",
+)
+_SHOCK_SIGN = _rx(
+    r"\b(?:faint\w*|dizzy|light ?headed|passed out|passing out|collapsed|clammy|hypotensi\w*|in "
+    r"shock|racing heart|tachycardi\w*|(?:very|is|looks|looking|gone|went|turned) pale|"
+    r"malaise|vertiges?|etourdi\w*|evanoui\w*|tres pale|tout pale|toute pale)\b",
+)
+_EXTRA_DOSE = _rx(
+    r"\b(?:double|triple|extra|second|twice (?:the|my|his|her)) (?:dose|doses|dosage)\b",
+    r"\b(?:took|taken|take|taking|swallowed|had) <3>(?:pills?|meds|medications?|tablets?|"
+    r"insulin|doses?) twice\b",
+    r"\b(?:double|triple|deux fois la) dose\b|\bpris <3>(?:deux fois|en double)\b",
+)
+_ALTERED = _rx(
+    r"\b(?:drowsy|confus\w*|disoriented|unresponsive|hard to wake|can't stay awake|very sleepy|"
+    r"slurr\w*|somnolent\w*|desoriente\w*|difficile a reveiller|endormi\w*)\b",
+)
+_ONE_SIDED_PAIN = _rx(
+    r"\b(?:pain|ache|cramp\w*) <3>(?:one side|left side|right side)\b|\b(?:one|left|right) "
+    r"sided (?:pain|cramp\w*|tummy pain|abdominal pain)\b",
+    r"\bdouleur <3>(?:d'un (?:seul )?cote|cote (?:gauche|droit))\b",
+)
+_FAINT = _rx(
+    r"\b(?:faint\w*|dizzy|light ?headed|passed out|collapsed|malaise|vertiges?|evanoui\w*|"
+    r"etourdi\w*)\b",
+)
+_BLOODY_DIARRHOEA = _rx(
+    r"\bbloody (?:diarrh\w*|stools?|poo|poop)\b|\bblood <3>(?:diarrh\w*|stools?|poo|poop)\b",
+    r"\bdiarrh\w* <5>(?:became|become|becoming|turned|turning|is|was|with|now|then) "
+    r"<1>(?:bloody|blood)\b",
+    r"\bdiarrhee\w* <3>(?:sanglante\w*|glairo ?sanglante\w*|avec du sang)\b|\bsang dans "
+    r"(?:les |ses |des )?selles\b",
+)
+_LOW_URINE = _rx(
+    r"\b(?:reduced|decreased|low|little|poor|scanty|less|minimal|no) (?:urine|urinary)(?: output)?"
+    r"\b",
+    r"\b(?:passed|passing|produced|producing|making) (?:little|very little|no|hardly any|less) "
+    r"urine\b|\boligur\w*|\banur\w*",
+    r"\b(?:not|hasn't|has not|isn't|is not|hardly|barely) (?:peed|peeing|urinated|urinating|"
+    r"passed urine|passing urine|weed|weeing)\b",
+    r"\b(?:no|fewer|few|hardly any) wet (?:nappies|diapers)\b|\bdry (?:nappies|diapers)\b",
+    r"\b(?:urinat\w*|peeing|weeing|voiding|passing urine) <2>(?:less|only once|infrequently|"
+    r"rarely|very little)\b|\b(?:less|fewer|decreased|reduced) (?:urination|voiding|wees)\b",
+    r"\b(?:small|little|tiny) amounts? of urine\b|\burine output <2>(?:decreased|reduced|low|"
+    r"dropped|fallen|poor)\b|\b(?:not|hasn't|has not|no) (?:had )?(?:a )?wet (?:nappy|diaper)\b",
+    r"\b(?:n'urine|ne fait) (?:plus|pas|presque plus|presque pas)(?: pipi)?\b|\burines? <2>(?:rares"
+    r"|"
+    r"diminuee?s)\b|\bcouches? <2>(?:seches|pas mouillees)\b",
+)
+_ONE_LEG_SWELLING = _rx(
+    r"\b(?:unilateral|one|left|right|single) (?:leg|calf|lower limb|lower extremity) <4>(?:swelling"
+    r"|"
+    r"swollen|oedema|edema)\b",
+    r"\b(?:leg|calf|lower limb)(?!s) <4>(?:swollen|swelling|oedema|edema|puffy)\b",
+    r"\b(?:swelling|swollen|oedema|edema) <2>(?:of |in )?(?:his|her|my|the|one) <1>(?:leg|calf)"
+    r"(?!s)\b|\bdvt\b|\bdeep vein thrombosis\b|\bblood clot in (?:my|his|her|the) (?:leg|calf)\b",
+    r"\b(?:jambe|mollet) <3>(?:gonfl\w*|oedema\w*|enfl\w*)\b|\b(?:gonflement|oedeme) <3>(?:de la "
+    r"|du )?(?:jambe|mollet)\b|\bphlebite\b|\bthrombose veineuse\b",
+)
+_PE_COMPANION = _rx(
+    r"\b(?:short(?:ness)? of breath|breathless\w*|dyspn\w*|out of breath|trouble breathing|"
+    r"difficulty breathing|pleuritic|cough\w* (?:up )?blood|ha?emoptysis|tachypn\w*|essouffl\w*|"
+    r"souffle court|manque d'air|crach\w* du sang)\b",
+)
+_PHOTOPHOBIA = _rx(
+    r"\bphotophob\w*|\b(?:sensitiv\w*|sensible|hates?) (?:to )?(?:the )?(?:light|lumiere)\b|"
+    r"\blight <2>hurts (?:his|her|my) eyes\b|\bgenee? par la lumiere\b",
+)
+_ALLERGIC_SKIN = _rx(
+    r"\b(?:hives|urticaria|welts|rash|urticaire|plaques|boutons|eruption)\b",
+    r"\b(?:lips?|face|eyes?|eyelids?) <3>(?:swell\w*|swollen|puff\w*)\b|\b(?:swollen|swelling|"
+    r"puffy) <2>(?:lips?|face|eyes?)\b|\b(?:levres?|visage|yeux|paupieres?) <3>(?:gonfl\w*|"
+    r"enfl\w*)\b",
+)
+_ANAPHYLAXIS_COMPANION = _rx(
+    r"\b(?:wheez\w*|short(?:ness)? of breath|breathless\w*|trouble breathing|difficulty "
+    r"breathing|hard to breathe|tight (?:chest|throat)|hoarse|faint\w*|dizzy|light ?headed|"
+    r"collapsed|siffl\w*|essouffl\w*|du mal a respirer|voix rauque|malaise|vertiges?)\b",
+)
+_RIGORS = _rx(
+    r"\b(?:rigors|uncontrollabl\w* shiver\w*|extreme shiver\w*|shaking uncontrollabl\w*|violent "
+    r"(?:shivering|chills)|frissons? <1>(?:intenses|violents|incontrolables)|grelott\w*)\b",
+)
+_LUNG_DISEASE = _rx(r"\b(?:asthma\w*|copd|emphysema|chronic bronchitis|bpco|asthm\w*)\b")
+_BREATHLESS_ANY = _rx(
+    r"\b(?:short(?:ness)? of breath|breathless\w*|dyspn\w*|wheez\w*|out of breath|"
+    r"essouffl\w*|siffl\w*|difficulte\w* (?:a )?respir\w*)\b",
+)
+_BREATHLESS_WORDS = (
+    r"(?:short(?:ness)? of breath|breathless\w*|dyspn\w*|wheez\w*|out of breath|essouffl\w*|"
+    r"sifflements?|difficulte\w* (?:a )?respir\w*)"
+)
+_ACUTE_BREATHLESS = _rx(
+    rf"\b(?:worsening|increasing|increased|acute\w*|sudden\w*|severe|progressive|aggravation "
+    rf"(?:de|du|des)|(?:de plus en plus|brutal\w*)) <2>{_BREATHLESS_WORDS}",
+    rf"\b{_BREATHLESS_WORDS} <3>(?:getting worse|worsening|worse and worse|de plus en plus|"
+    r"s'aggrav\w*|qui s'aggrav\w*)\b",
+)
+_ED_PRESENTATION = _rx(
+    r"\b(?:presents?|presenting|presented|is brought|was brought|brought|comes|came|arrives?|"
+    r"is taken|was taken) (?:in )?to (?:the |an |a )?(?:emergency (?:department|room|unit)|er|"
+    r"a ?& ?e|ed|casualty)\b",
+    r"\b(?:se presente|amenee?|arrive|consulte) aux urgences\b",
+)
+_DEHYDRATED = _rx(
+    r"\b(?:lethargic|listless|very drowsy|floppy|sunken eyes|no tears|very pale|pale and|"
+    r"irritable and|somnolent\w*|yeux creux|abattue?|tres pale)\b",
+)
+_HEADACHE = _rx(r"\b(?:headache|head ache|mal de tete|cephalee\w*|maux de tete)\b")
+
+# Measured vital signs (a home reading or a clinical write-up).
+_SYSTOLIC = re.compile(
+    r"\b(?:blood pressure|bp|pressure|tension(?: arterielle)?|ta|pression arterielle|pa)\b"
+    r"(?:[a-z ,:']{0,20})?\b(\d{2,3}) ?(?:/|over|sur) ?\d{2,3}\b|\b(\d{2,3}) ?/ ?\d{2,3} ?mm ?hg\b"
+)
+_SPO2 = re.compile(
+    r"\b(?:spo2|sp o2|o2 sat\w*|oxygen (?:sat\w*|level)|sats?|saturation\w*|pulse ox\w*|"
+    r"oximeter)\b(?:[a-z ,:']{0,25})?\b(\d{2}) ?(?:%|percent|pour ?cent)?"
+)
+_HEART_RATE = re.compile(
+    r"\b(?:heart rate|pulse(?: rate)?|hr|frequence cardiaque|fc|pouls)\b(?:[a-z ,:']{0,20})?\b"
+    r"(\d{2,3})\b(?! ?/)"
+)
+_RESP_RATE = re.compile(
+    r"\b(?:respiratory rate|resp rate|rr|respirations|breathing rate|frequence respiratoire)\b"
+    r"(?:[a-z ,:']{0,20})?\b(\d{2})\b"
+)
+_GCS = re.compile(
+    r"\b(?:gcs|glasgow(?: coma)?(?: scale| score)?)\b(?:[a-z ,:']{0,15})?\b(\d{1,2})\b"
 )
 
 # ---------------------------------------------------------------- urgent rules
@@ -1382,6 +1682,7 @@ _URGENT_RULES: tuple[_Rule, ...] = (
             r"\b(?:calf|calves|mollet|mollets) <3>(?:swollen|swelling|swells|puffy|gonfl\w*|"
             r"enfl\w*)\b",
             r"\b(?:swollen|swelling|gonflement|gonfle|enfle) <3>(?:calf|calves|mollet)\b",
+            r"\bunilateral (?:leg|calf|lower limb) <3>(?:swelling|swollen|oedema|edema)\b",
             r"\b(?:one|my|his|her|left|right) leg <3>(?:swollen and (?:painful|red|hot)|red and "
             r"(?:hot|swollen)|painful and swollen)\b",
             r"\b(?:jambe|mollet) <3>(?:rouge et chaud\w*|gonfl\w* et douloureu\w*|douloureu\w* et "
@@ -1646,6 +1947,87 @@ def _language_of(text: str) -> str:
     return _detect_language(lowered)
 
 
+def _vital_signs(doc: _Doc) -> _Hit | None:
+    """A measured vital sign in the danger zone. Heart and breathing rates count only in a
+    clinical write-up (a user's "heart rate 150" is usually exercise)."""
+    clinical = _VIGNETTE.search(doc.text) is not None
+    shocky = clinical or _first(doc, _SHOCK_SIGN) is not None
+    for hit, value in doc.measures(_SPO2):
+        if 50 <= value <= 92:
+            return hit
+    for hit, value in doc.measures(_SYSTOLIC):
+        if 40 <= value < (90 if shocky else 70):
+            return hit
+    for hit, value in doc.measures(_GCS):
+        if 3 <= value <= 12:
+            return hit
+    if clinical:
+        for hit, value in doc.measures(_HEART_RATE):
+            if 130 < value <= 250:
+                return hit
+        for hit, value in doc.measures(_RESP_RATE):
+            if 30 <= value <= 80:
+                return hit
+    return None
+
+
+def _combined_red_flags(
+    doc: _Doc,
+    fire: Callable[[TriageLevel, str, _Hit | None], None],
+    *,
+    febrile: bool,
+    child: bool,
+    preg: _Hit | None,
+) -> None:
+    """Emergencies made of two findings that are each less alarming alone."""
+    fire("emergency", "vital_signs", _vital_signs(doc))
+    # allergic swelling or hives with breathing trouble or faintness: anaphylaxis
+    if _first(doc, _ALLERGY_CTX) is not None and _first(doc, _ALLERGIC_SKIN) is not None:
+        fire("emergency", "anaphylaxis", _first(doc, _ANAPHYLAXIS_COMPANION))
+    # black or bloody stools, or vomited blood, with faintness: a serious bleed
+    gi = _first(doc, _GI_BLEED_SIGN)
+    if gi is not None and _first(doc, _SHOCK_SIGN) is not None:
+        fire("emergency", "bleeding", gi)
+    # an extra dose of medicine and now drowsy or confused
+    dose = _first(doc, _EXTRA_DOSE)
+    if dose is not None and _first(doc, _ALTERED) is not None:
+        fire("emergency", "overdose", dose)
+    # early pregnancy with one-sided pain and faintness: possible ectopic pregnancy
+    if preg is not None:
+        side = _first(doc, _ONE_SIDED_PAIN)
+        if side is not None and _first(doc, _FAINT) is not None:
+            fire("emergency", "pregnancy", side)
+    # a child with bloody diarrhoea passing little urine, or drowsy and pale (haemolytic
+    # uraemic syndrome, severe dehydration)
+    if child:
+        bloody = _first(doc, _BLOODY_DIARRHOEA)
+        if bloody is not None and (
+            _first(doc, _LOW_URINE) is not None or _first(doc, _DEHYDRATED) is not None
+        ):
+            fire("emergency", "bloody_diarrhoea", bloody)
+    # fever with extreme shivering, faintness or no urine: sepsis warning signs
+    if febrile:
+        fire(
+            "emergency",
+            "sepsis",
+            _first(doc, _RIGORS) or _first(doc, _SHOCK_SIGN) or _first(doc, _LOW_URINE),
+        )
+    # asthma or COPD with breathlessness getting worse over hours or days, or at the
+    # emergency department: a severe flare-up
+    if _LUNG_DISEASE.search(doc.text):  # a known condition: history counts here
+        short = _first(doc, _ACUTE_BREATHLESS)
+        if short is None and _first(doc, _ED_PRESENTATION) is not None:
+            short = _first(doc, _BREATHLESS_ANY)
+        fire("emergency", "breathing", short)
+    # one swollen leg with breathlessness or coughing blood: possible pulmonary embolism
+    leg = _first(doc, _ONE_LEG_SWELLING)
+    if leg is not None and _first(doc, _PE_COMPANION) is not None:
+        fire("emergency", "blood_clot", leg)
+    # fever and headache with light sensitivity: possible meningitis
+    if febrile and _first(doc, _HEADACHE) is not None:
+        fire("emergency", "meningitis", _first(doc, _PHOTOPHOBIA))
+
+
 def triage(text: str) -> TriageResult:
     """Classify a user message before retrieval. Never raises on odd input."""
     language = _language_of(text or "")
@@ -1710,6 +2092,8 @@ def triage(text: str) -> TriageResult:
         bleed = _first(doc, _PREG_BLEED)
         if bleed is not None:
             fire("urgent", "pregnancy_bleeding", bleed)
+
+    _combined_red_flags(doc, fire, febrile=febrile, child=child is not None, preg=preg)
 
     for rule in _URGENT_RULES:
         fire(rule.level, rule.rule, _rule_hit(doc, rule))

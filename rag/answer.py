@@ -12,6 +12,7 @@ import re
 import time
 from typing import Any
 
+from guardrails.harm import classify_harm, refusal
 from guardrails.requests import RequestFlags, classify_request, referral_sentence
 from guardrails.triage import emergency_numbers, escalation_message, triage
 from guardrails.verify import MARKER, facts_of, verify
@@ -116,6 +117,14 @@ class Answerer:
                         **common,
                     )
                 prefix.append(message)
+        harm = classify_harm(question)
+        if harm.harmful or harm.off_task:
+            log.info("refused request rule=%s", harm.rule)
+            language = detect_language(question)
+            flag = "harmful_request" if harm.harmful else "out_of_scope"
+            return Answer(answer=refusal(harm, language), language=language, intent="refusal",
+                          safety=safety.model_copy(update={"flags": [flag], "rule": harm.rule}),
+                          **common)
         flags = classify_request(question)
         vault = self.vaults.open(user_id)
         known: dict[str, list[str]] = {}

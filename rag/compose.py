@@ -11,7 +11,7 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from guardrails.quarantine import injection_flags
+from guardrails.quarantine import assistant_directed
 from indexes.facts import StoredItem, StoredRecord
 from indexes.knowledge import StoredSection
 from rag.citations import CitationBuilder
@@ -234,32 +234,80 @@ def cited_sentence(quote: str, marker: int) -> str:
     return f"{body.rstrip('.!?')} [{marker}]{end}"
 
 
+_ABBREV = re.compile(r"\b(Dr|Mr|Mrs|Ms|Prof|St|vs|e\.g|i\.e|approx|No)\.$")
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence or line of ``text``, so runs of them stay exact."""
     spans: list[tuple[int, int]] = []
     for m in re.finditer(r"[^\n]+", text):
         start = m.start()
         for cut in re.finditer(r"(?<=[.!?])\s+(?=[A-Z0-9À-Ý])", m.group(0)):
+            if _ABBREV.search(m.group(0)[: cut.start()]):
+                continue  # "Dr. Patel" is one sentence
             spans.append((start, m.start() + cut.start()))
             start = m.start() + cut.end()
         spans.append((start, m.end()))
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
+FREE_TEXT_TYPES = {"DocumentReference", "DiagnosticReport"}
+
+
+def needs_quarantine(rec: StoredRecord) -> bool:
+    """Flagged at ingest, or free text from a document that holds a task-like sentence."""
+    if "prompt_injection" in rec.flags:
+        return True
+    if rec.resource_type in FREE_TEXT_TYPES or rec.source_type == "document":
+        # A task or a question inside a document is addressed to whoever reads it: not data.
+        return any(assistant_directed(rec.text[a:b]) or "?" in rec.text[a:b]
+                   for a, b in sentence_spans(rec.text))
+    return False
+
+
+_HEALTH_WORDS = re.compile(
+    r"\b(pain|blood|sugar|glucose|pressure|dose|tablet|pill|medication|medicine|refill|doctor|"
+    r"clinic|clinician|nurse|patient|test|result|lab|symptom|fever|cough|visit|appointment|"
+    r"weight|sleep|diet|exercise|insulin|metformin|allerg\w*|vaccin\w*|diagnos\w*|note|report|"
+    r"mg|mmhg|mmol|kg|cm|bpm|douleur|sang|glycemie|tension|medicament|ordonnance|medecin|"
+    r"rendez-vous|analyse|resultat|reading|readings)s?\b", re.I)
+_META_WORDS = re.compile(
+    r"\b(ai|a\.i\.|prompt\w*|model|chatgpt|gpt|openai|dan|jailbr\w*|role|roleplay|persona|"
+    r"character|mode|developer|filter\w*|polic(y|ies)|content|token\w*|generator|immerse|"
+    r"user|responses?|comply\w*|cut\s?off|enabled|sentiment|review|feedback|"
+    r"instructions?|pretend\w*|act)\b",
+    re.I)
+
+
+def clinical_sentence(sentence: str) -> bool:
+    """A sentence that states something about health, as opposed to a task, a question
+    or talk about the assistant: what a quarantined document may still be quoted for."""
+    text = sentence.strip()
+    if not text or "?" in text or assistant_directed(text) or _META_WORDS.search(text):
+        return False
+    return bool(re.search(r"\d", text) or _HEALTH_WORDS.search(fold(text)))
+
+
 def safe_quote(rec: StoredRecord) -> str:
-    """The record text, minus any sentence that carries injected instructions: the longest
-    run of clean sentences, which is an exact part of the text."""
-    if "prompt_injection" not in rec.flags:
+    """The record text, minus any sentence that carries instructions: the longest run of
+    clean sentences, which is an exact part of the text."""
+    if not needs_quarantine(rec):
         return rec.text
+    def signal(a: int, b: int) -> tuple[int, int]:
+        """Health words count double; values count; dates (headers) do not."""
+        part = re.sub(r"\d{4}-\d{2}-\d{2}", " ", rec.text[a:b])
+        words = len(_HEALTH_WORDS.findall(fold(part)))
+        return (2 * words + len(re.findall(r"\d+", part)), b - a)
+
     best = (0, 0)
     run_start: int | None = None
     run_end = 0
     for a, b in [*sentence_spans(rec.text), (-1, -1)]:
-        if a >= 0 and not injection_flags(rec.text[a:b]):
+        if a >= 0 and clinical_sentence(rec.text[a:b]):
             run_start = a if run_start is None else run_start
             run_end = b
             continue
-        if run_start is not None and run_end - run_start > best[1] - best[0]:
+        if run_start is not None and signal(run_start, run_end) > signal(*best):
             best = (run_start, run_end)
         run_start = None
     return rec.text[best[0] : best[1]].strip()
@@ -482,7 +530,7 @@ class ExtractiveComposer(Composer):
             detail = f" ({', '.join(extra)})" if extra else ""
             draft.sentences.append(
                 t["found_item"].format(
-                    name=desc, detail=detail, m=cites.record(rec, safe_quote(rec))
+                    name=desc, detail=detail, m=cites.record(rec, safe_quote(rec) or rec.text)
                 )
             )
 
@@ -499,11 +547,15 @@ class ExtractiveComposer(Composer):
         draft.sentences.append(t["records_intro"])
         for rec in ev.records[:3]:
             quote = safe_quote(rec)
-            if "prompt_injection" in rec.flags:
+            if needs_quarantine(rec):
                 draft.flags.add("prompt_injection")
+            if not quote:
+                continue
             if len(quote) > 400:
                 picked = best_sentences(quote, plan.question, 2)
-                quote = " ".join(picked) if picked and " ".join(picked) in rec.text else picked[0]
+                joined = " ".join(picked)
+                quote = joined if picked and joined in rec.text else (
+                    picked[0] if picked else quote[:400])
             draft.sentences.append(cited_sentence(quote, cites.record(rec, quote)))
         if "prompt_injection" in draft.flags:
             draft.sentences.append(t["quarantined"])

@@ -163,7 +163,7 @@ class Ingestor:
         if self.vault.exists and self.vault.facts.has_source(file_hash):
             return FileReport(name, "unchanged")
         kind, parsed = detect_and_parse(data, name, self.settings)
-        records = [self._quarantine(r) for r in parsed.records]
+        records = self._quarantine_all(parsed.records)
         report = FileReport(
             name, "ingested", kind=kind, skipped=parsed.skipped, issues=parsed.issues,
             file_hash=file_hash,
@@ -182,6 +182,18 @@ class Ingestor:
             len(report.issues),
         )
         return report
+
+    @classmethod
+    def _quarantine_all(cls, records: list[Record]) -> list[Record]:
+        """Flag each chunk that carries instructions, then every chunk of the same resource:
+        a long document split in parts is quarantined as a whole."""
+        flagged = [cls._quarantine(r) for r in records]
+        tainted = {r.key.split("#")[0] for r in flagged if "prompt_injection" in r.flags}
+        return [
+            dataclasses.replace(r, flags=tuple(sorted({*r.flags, "prompt_injection"})))
+            if r.key.split("#")[0] in tainted and "prompt_injection" not in r.flags else r
+            for r in flagged
+        ]
 
     @staticmethod
     def _quarantine(record: Record) -> Record:
