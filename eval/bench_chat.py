@@ -18,22 +18,9 @@ from pathlib import Path
 import httpx
 
 from api.live import LiveServer
+from eval.bench_skeleton import QUESTIONS, pct
 from rag.service import Service
 from rag.settings import Settings
-
-QUESTIONS = [
-    "What was my last A1c?", "What am I allergic to?", "What medications am I taking?",
-    "What was my blood pressure?", "How has my cholesterol changed over time?",
-    "What vaccines have I had?", "What are my conditions?", "When was my last colonoscopy?",
-    "What is my latest eGFR?", "What was my weight in 2015?", "What does LDL mean?",
-    "Quelle est ma dernière glycémie ?", "Do I have diabetes?", "What procedures have I had?",
-    "What is my BMI?", "Am I on metformin?",
-]
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def first_token_ms(client: httpx.Client, url: str, headers: dict[str, str], q: str) -> float:
@@ -55,8 +42,7 @@ def first_token_ms(client: httpx.Client, url: str, headers: dict[str, str], q: s
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path,
-                    default=Path("../shared/data/synthea_fhir_r4/bundles"))
+    ap.add_argument("--data", type=Path, default=Path("../shared/data/synthea_fhir_r4/bundles"))
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--out", type=Path, default=Path("eval/reports/chat_latency.md"))
     args = ap.parse_args()
@@ -79,27 +65,35 @@ def main() -> None:
             for q in QUESTIONS:
                 first.append(first_token_ms(client, url, headers, q))
                 t = time.perf_counter()
-                client.post(url, headers=headers, json={
-                    "model": "healthrag", "messages": [{"role": "user", "content": q}]})
+                client.post(
+                    url,
+                    headers=headers,
+                    json={"model": "healthrag", "messages": [{"role": "user", "content": q}]},
+                )
                 full.append(1000 * (time.perf_counter() - t))
     service.close()
     shutil.rmtree(work, ignore_errors=True)
-    res = {"chunks": summary["chunks"], "requests": len(first),
-           "first_p50": statistics.median(first), "first_p95": pct(first, 0.95),
-           "full_p50": statistics.median(full), "full_p95": pct(full, 0.95)}
+    res = {
+        "chunks": summary["chunks"],
+        "requests": len(first),
+        "first_p50": statistics.median(first),
+        "first_p95": pct(first, 0.95),
+        "full_p50": statistics.median(full),
+        "full_p95": pct(full, 0.95),
+    }
     print(json.dumps(res, indent=2))
     text = f"""# Chat latency: first SSE token (extractive composer)
 
 Command: `.venv/bin/python -m eval.bench_chat` ({os.cpu_count()} CPUs). One vault holding all
-{len(files)} Synthea patients ({res['chunks']} chunks) plus the starter knowledge base; a live
-uvicorn server on loopback; {res['requests']} requests over {len(QUESTIONS)} questions, streaming
+{len(files)} Synthea patients ({res["chunks"]} chunks) plus the starter knowledge base; a live
+uvicorn server on loopback; {res["requests"]} requests over {len(QUESTIONS)} questions, streaming
 and non-streaming interleaved. The answer is composed and verified before the first token.
 
 | measure | p50 | p95 |
 |---|---|---|
-| **first content token (stream=true)** | {res['first_p50']:.1f} ms \
-| **{res['first_p95']:.1f} ms** (target ≤ 150 ms) |
-| full response (stream=false) | {res['full_p50']:.1f} ms | {res['full_p95']:.1f} ms |
+| **first content token (stream=true)** | {res["first_p50"]:.1f} ms \
+| **{res["first_p95"]:.1f} ms** (target ≤ 150 ms) |
+| full response (stream=false) | {res["full_p50"]:.1f} ms | {res["full_p95"]:.1f} ms |
 """
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

@@ -95,7 +95,9 @@ class VaultManager:
         return vault_id_for(user_id, self._settings.index.vault_key)
 
     def open(self, user_id: str) -> Vault:
-        vid = self.vault_id(user_id)
+        return self._get(self.vault_id(user_id))
+
+    def _get(self, vid: str) -> Vault:
         with self._lock:
             vault = self._open.get(vid)
             if vault is None:
@@ -108,12 +110,7 @@ class VaultManager:
         (a signed verification link); everything else goes through :meth:`open`."""
         if len(vault_id) != 32 or any(c not in "0123456789abcdef" for c in vault_id):
             raise ConfigError("malformed vault id")
-        with self._lock:
-            vault = self._open.get(vault_id)
-            if vault is None:
-                vault = Vault(vault_id, self._root / vault_id, self._settings)
-                self._open[vault_id] = vault
-            return vault
+        return self._get(vault_id)
 
     def destroy(self, user_id: str) -> Path:
         """Close and remove a vault's files; returns the removed path.

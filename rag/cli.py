@@ -171,7 +171,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-EVALS = {"records": "eval.record_qa", "safety": "eval.safety"}
+EVALS = {"records": "eval.record_qa", "safety": "eval.safety", "retrieval": "eval.retrieval"}
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -244,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext in (
         ("records", "record question answering on Synthea patients"),
         ("safety", "triage, over-triage, MedSafetyBench and injection suites"),
+        ("retrieval", "BM25, dense, hybrid and llama-index side by side (nfcorpus, medquad)"),
     ):
         e = esub.add_parser(name, help=helptext, add_help=False)
         e.add_argument("eval_args", nargs=argparse.REMAINDER)

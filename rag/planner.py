@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from rag.terms import Term, Vocabulary, fold
+from rag.types import MONTH_NUMBERS
 
 Intent = Literal["value", "trend", "list", "check_item", "records", "knowledge", "out_of_scope"]
 
@@ -176,32 +177,7 @@ _GENERIC_DRUG_WORDS = {
     "supplements",
 }
 
-_MONTHS = {
-    "january": 1,
-    "february": 2,
-    "march": 3,
-    "april": 4,
-    "may": 5,
-    "june": 6,
-    "july": 7,
-    "august": 8,
-    "september": 9,
-    "october": 10,
-    "november": 11,
-    "december": 12,
-    "janvier": 1,
-    "fevrier": 2,
-    "mars": 3,
-    "avril": 4,
-    "mai": 5,
-    "juin": 6,
-    "juillet": 7,
-    "aout": 8,
-    "septembre": 9,
-    "octobre": 10,
-    "novembre": 11,
-    "decembre": 12,
-}
+_MONTHS = MONTH_NUMBERS
 
 
 @dataclass(frozen=True)
@@ -237,8 +213,9 @@ def parse_time(folded: str, today: dt.date) -> TimeWindow:
     m = re.search(r"\b(in|en|during|pendant|durant)\s+((?:19|20)\d\d)\b", folded) or re.search(
         r"\b((?:19|20)\d\d)\b", folded
     )
-    iso = re.search(r"\b(before|avant|since|depuis|after|apres)\s+((?:19|20)\d\d-\d\d-\d\d)\b",
-                    folded)
+    iso = re.search(
+        r"\b(before|avant|since|depuis|after|apres)\s+((?:19|20)\d\d-\d\d-\d\d)\b", folded
+    )
     if iso:
         if iso.group(1) in {"before", "avant"}:
             return TimeWindow(end=iso.group(2), phrase=iso.group(0))

@@ -16,6 +16,52 @@ SourceType = Literal["fhir", "document", "wellness", "knowledge"]
 TriageLevel = Literal["none", "urgent", "emergency", "crisis"]
 
 
+# Month names (English, French with and without accents) -> month number.
+MONTH_NUMBERS: dict[str, int] = {
+    **{
+        m: i + 1
+        for i, m in enumerate(
+            [
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ]
+        )
+    },
+    **{
+        m: i + 1
+        for i, m in enumerate(
+            [
+                "janvier",
+                "février",
+                "mars",
+                "avril",
+                "mai",
+                "juin",
+                "juillet",
+                "août",
+                "septembre",
+                "octobre",
+                "novembre",
+                "décembre",
+            ]
+        )
+    },
+    "fevrier": 2,
+    "aout": 8,
+    "decembre": 12,
+}
+
+
 def stable_id(*parts: str, prefix: str = "", length: int = 20) -> str:
     """A short, stable, content-derived id."""
     digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:length]
