@@ -265,6 +265,10 @@ class Planner:
         window = parse_time(folded, today)
         personal = bool(_PERSONAL.search(folded))
         terms = tuple(self.vocabulary.find(question))
+        if not terms and language == "fr" and re.search(r"\btension\b", folded):
+            # "ma tension" is blood pressure in French (too ambiguous to be an English synonym)
+            bp = self.vocabulary.terms.get("blood_pressure")
+            terms = (bp,) if bp else ()
         category = next((c for c, p in _LIST_CATEGORIES if p.search(folded)), None)
         item_query = self._item_query(folded, known_items or {})
         base = Plan(

@@ -161,3 +161,10 @@ def test_bad_questions_are_typed_errors(demo_service: Any, question: str) -> Non
 
     with pytest.raises(InvalidContent):
         demo_service.ask("alice", question)
+
+
+def test_french_blood_pressure(demo_service: Any) -> None:
+    ans = demo_service.ask("alice", "Quelle est ma dernière tension ?")
+    assert ans.language == "fr" and ans.intent == "value"
+    assert ans.citations[0].source.resource_id.startswith("demo-obs-bp")
+    assert "mmHg" in ans.answer
