@@ -41,7 +41,6 @@ class DeletionReceipt:
     records: int
     chunks: int
     sources: int
-    tokens_revoked: int
     deleted_at: str
     digest: str
     remaining_files: int
@@ -193,7 +192,6 @@ class Service:
             sources = vault.facts.count("sources")
             chunks = vault.index.count()
         path = self.vaults.destroy(user_id)
-        revoked = 0
         remaining = sum(1 for _ in path.rglob("*")) if path.exists() else 0
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         digest = sha256_bytes(f"{vault.vault_id}|{records}|{chunks}|{sources}|{now}".encode())
@@ -202,7 +200,6 @@ class Service:
             records=records,
             chunks=chunks,
             sources=sources,
-            tokens_revoked=revoked,
             deleted_at=now,
             digest=digest,
             remaining_files=remaining,
