@@ -183,6 +183,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return int(module.main(rest[1:] if rest[:1] == ["--"] else rest))
 
 
+def normalize_argv(argv: Sequence[str]) -> list[str]:
+    """The eval suites own their options: hand them everything after the suite name."""
+    out = list(argv)
+    if len(out) > 2 and out[0] == "eval" and out[1] in EVALS:
+        return [*out[:2], "--", *out[2:]]
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -265,11 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) >= 2 and argv[0] == "eval" and argv[1] in EVALS:
-        # The suites own their options; hand them everything after the suite name.
-        argv = [*argv[:2], "--", *argv[2:]] if len(argv) > 2 else argv
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(normalize_argv(sys.argv[1:] if argv is None else argv))
     try:
         return int(args.func(args))
     except HealthragError as exc:

@@ -6,7 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
-from rag.cli import build_parser
+from rag.cli import build_parser, normalize_argv
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 
@@ -28,7 +28,7 @@ def test_every_cli_example_parses() -> None:
         for alt in line.split(" | "):
             argv = shlex.split(re.sub(r"\[[^\]]*\]", "", alt))[1:]
             argv = [a for a in argv if a != "..."]
-            parser.parse_args(argv)
+            parser.parse_args(normalize_argv(argv))
 
 
 def test_benchmark_results_are_filled_in() -> None:
