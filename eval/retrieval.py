@@ -478,6 +478,8 @@ def render(result: dict[str, Any], command: str, png_name: str | None) -> str:
         f"Chosen: `{json.dumps(result['tuned_params'])}`. Query rewrite `nfstyle` = "
         "lowercase, drop punctuation and stop words, numbers -> `num` (how NFCorpus docs were "
         "preprocessed).",
+        "- `hybrid_dbsf`: EdgeIndex mode `hybrid` with distribution-based score fusion "
+        "(`Fusion.Dbsf`), the product's default fusion.",
         "- `llamaindex`: a plain llama-index `VectorStoreIndex` (in-memory, "
         "`eval/llamaindex_baseline.make_retriever`) over the same texts and vectors.",
         "",
@@ -498,6 +500,8 @@ def render(result: dict[str, Any], command: str, png_name: str | None) -> str:
         "",
         f"- {_verdict('hybrid / best single (' + r['best_single'] + ')', r['hybrid/best_single'])}",
         f"- {_verdict('hybrid / llamaindex', r['hybrid/llamaindex'])}",
+        f"- {_verdict('hybrid_dbsf / best single', r['hybrid_dbsf/best_single'])}",
+        f"- {_verdict('hybrid_dbsf / llamaindex', r['hybrid_dbsf/llamaindex'])}",
         f"- {_verdict('hybrid / best single, test half', r['hybrid/best_single@test'])}",
         f"- {_verdict('hybrid_tuned / best single, test half', r['tuned/best_single@test'])}",
         f"- {_verdict('hybrid_tuned / llamaindex, test half', r['tuned/llamaindex@test'])}",
@@ -550,6 +554,8 @@ def evaluate(
             best, log = tune(bench, tune_q)
             progress(f"tuned ({len(log)} configs): {best}")
             runs["hybrid_tuned"] = bench.run_hybrid(allq, best)
+            runs["hybrid_dbsf"] = bench.run_edge(  # the product default fusion (see settings)
+                allq, SearchOptions(limit=DEPTH, prefetch_limit=DEPTH, fusion="dbsf"))
             runs["llamaindex"] = bench.run_llamaindex(allq)
         finally:
             bench.close()
@@ -586,6 +592,12 @@ def evaluate(
         "best_single": best_single,
         "hybrid/best_single": ratio(systems["hybrid"]["ndcg@10"], systems[best_single]["ndcg@10"]),
         "hybrid/llamaindex": ratio(systems["hybrid"]["ndcg@10"], systems["llamaindex"]["ndcg@10"]),
+        "hybrid_dbsf/best_single": ratio(
+            systems["hybrid_dbsf"]["ndcg@10"], systems[best_single]["ndcg@10"]
+        ),
+        "hybrid_dbsf/llamaindex": ratio(
+            systems["hybrid_dbsf"]["ndcg@10"], systems["llamaindex"]["ndcg@10"]
+        ),
         "best_single@test": best_single_test,
         "tuned/best_single@test": ratio(
             held["hybrid_tuned"]["ndcg@10"], held[best_single_test]["ndcg@10"]

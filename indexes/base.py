@@ -48,6 +48,7 @@ class SearchOptions:
     prefetch_limit: int = 50
     rrf_k: int = 60
     weights: tuple[float, float] = (1.0, 1.0)  # dense, sparse
+    fusion: Literal["rrf", "dbsf"] = "rrf"  # rank fusion, or distribution-based score fusion
     match: dict[str, str] = field(default_factory=dict)  # payload equality filters
 
 

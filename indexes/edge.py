@@ -90,14 +90,17 @@ class EdgeIndex(VectorIndex):
                 limit=options.limit, query=sparse_q, filter=flt, with_payload=True
             )
         else:
+            fusion: Any = (  # the stub's union names Fusion; the runtime takes Rrf / Dbsf
+                qe.Fusion.Dbsf() if options.fusion == "dbsf"
+                else qe.Fusion.Rrf(k=options.rrf_k, weights=list(options.weights))
+            )
             req = qe.QueryRequest(
                 limit=options.limit,
                 prefetches=[
                     qe.Prefetch(limit=options.prefetch_limit, query=dense_q, filter=flt),
                     qe.Prefetch(limit=options.prefetch_limit, query=sparse_q, filter=flt),
                 ],
-                # the stub's union names Fusion, the runtime takes Fusion.Rrf
-                query=qe.Fusion.Rrf(k=options.rrf_k, weights=list(options.weights)),  # type: ignore[arg-type]
+                query=fusion,
                 with_payload=True,
             )
         with self._lock:

@@ -138,6 +138,7 @@ class EvidenceGatherer:
                 prefetch_limit=idx.prefetch_limit,
                 rrf_k=idx.rrf_k,
                 weights=(idx.dense_weight, idx.sparse_weight),
+                fusion=idx.fusion,
             ),
         )
         records = vault.facts.records_by_chunks([h.chunk_id for h in hits])
@@ -157,6 +158,7 @@ class EvidenceGatherer:
                 prefetch_limit=idx.prefetch_limit,
                 rrf_k=idx.rrf_k,
                 weights=(idx.dense_weight, idx.sparse_weight),
+                fusion=idx.fusion,
             ),
         )
         sections = self.knowledge.sections([h.chunk_id for h in hits])
