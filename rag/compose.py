@@ -18,38 +18,9 @@ from rag.citations import CitationBuilder
 from rag.evidence import Evidence, Point, Series
 from rag.planner import Plan
 from rag.terms import fold
-from rag.types import human_number
+from rag.types import MONTH_NAMES, human_number
 
-MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-}
+MONTHS = MONTH_NAMES
 
 
 def human_date(iso: str | None, language: str) -> str:

@@ -16,49 +16,16 @@ SourceType = Literal["fhir", "document", "wellness", "knowledge"]
 TriageLevel = Literal["none", "urgent", "emergency", "crisis"]
 
 
-# Month names (English, French with and without accents) -> month number.
+# Month names as written in answers, and every spelling read back -> month number.
+MONTH_NAMES: dict[str, list[str]] = {
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"],
+    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"],
+}
 MONTH_NUMBERS: dict[str, int] = {
-    **{
-        m: i + 1
-        for i, m in enumerate(
-            [
-                "january",
-                "february",
-                "march",
-                "april",
-                "may",
-                "june",
-                "july",
-                "august",
-                "september",
-                "october",
-                "november",
-                "december",
-            ]
-        )
-    },
-    **{
-        m: i + 1
-        for i, m in enumerate(
-            [
-                "janvier",
-                "février",
-                "mars",
-                "avril",
-                "mai",
-                "juin",
-                "juillet",
-                "août",
-                "septembre",
-                "octobre",
-                "novembre",
-                "décembre",
-            ]
-        )
-    },
-    "fevrier": 2,
-    "aout": 8,
-    "decembre": 12,
+    **{name.lower(): i + 1 for names in MONTH_NAMES.values() for i, name in enumerate(names)},
+    "fevrier": 2, "aout": 8, "decembre": 12,
 }
 
 
