@@ -68,7 +68,6 @@ _HARM_FR = re.compile(
     r"sans\s+ordonnance|sans\s+(son\s+|leur\s+)?consentement|se\s+droguer|dose\s+mortelle|"
     r"empoisonner)\b"
 )
-_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def classify_harm(text: str) -> HarmVerdict:
         return HarmVerdict(False, False, None)  # asking about a topic is not asking to do it
     m = _UNETHICAL.search(folded) or _HARM_FR.search(folded)
     if m:
-        return HarmVerdict(True, False, f"unethical:{_WORD.findall(m.group(0))[0]}")
+        return HarmVerdict(True, False, "unethical")  # a rule id, never the user's words
     if _WRITING_TASK.search(folded):
         return HarmVerdict(False, True, "writing_task")
     return HarmVerdict(False, False, None)
