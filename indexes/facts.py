@@ -14,12 +14,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rag.errors import IndexError_
-from rag.types import Item, Measurement, Record
+from rag.types import Item, Measurement, Record, text_hash
 
 _M001_INITIAL = """
         CREATE TABLE sources (
@@ -92,6 +92,31 @@ class StoredItem:
     item: Item
 
 
+def select_in(
+    db: sqlite3.Connection, sql: str, keys: Sequence[str], args: Sequence[Any] = ()
+) -> list[sqlite3.Row]:
+    """Run ``sql`` (with one ``{marks}`` placeholder for an IN list) over ``keys`` in batches
+    that stay under SQLite's variable limit; ``args`` come before the keys."""
+    rows: list[sqlite3.Row] = []
+    for i in range(0, len(keys), 500):
+        part = list(keys[i : i + 500])
+        rows.extend(db.execute(sql.format(marks=",".join("?" * len(part))), [*args, *part]))
+    return rows
+
+
+def read_vectors(
+    db: sqlite3.Connection, model_id: str, hashes: Sequence[str]
+) -> dict[str, list[float]]:
+    """Cached embeddings by text hash (the facts store and the knowledge store share this)."""
+    rows = select_in(
+        db,
+        "SELECT text_hash, vector FROM embeddings WHERE model_id = ? AND text_hash IN ({marks})",
+        hashes,
+        (model_id,),
+    )
+    return {r[0]: _unpack(r[1]) for r in rows}
+
+
 def _pack(vec: Sequence[float]) -> bytes:
     return struct.pack(f"<{len(vec)}f", *vec)
 
@@ -153,16 +178,13 @@ class FactsStore:
 
     def content_hashes(self, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
         """key -> (content_hash, chunk_id) for the records that exist."""
-        out: dict[str, tuple[str, str]] = {}
         with self._lock:
-            for i in range(0, len(keys), 500):
-                part = list(keys[i : i + 500])
-                marks = ",".join("?" * len(part))
-                rows = self._db.execute(
-                    f"SELECT key, content_hash, chunk_id FROM records WHERE key IN ({marks})", part
-                )
-                out.update({r["key"]: (r["content_hash"], r["chunk_id"]) for r in rows})
-        return out
+            rows = select_in(
+                self._db,
+                "SELECT key, content_hash, chunk_id FROM records WHERE key IN ({marks})",
+                keys,
+            )
+        return {r["key"]: (r["content_hash"], r["chunk_id"]) for r in rows}
 
     @staticmethod
     def write_record(
@@ -249,27 +271,30 @@ class FactsStore:
                 "SELECT file_hash, source_file, kind, records, ingested_at FROM sources "
                 "ORDER BY ingested_at"
             ).fetchall()
-        return [{"document_id": r[0], "file": r[1], "kind": r[2], "records": r[3],
-                 "ingested_at": r[4]} for r in rows]
+        return [
+            {"document_id": r[0], "file": r[1], "kind": r[2], "records": r[3], "ingested_at": r[4]}
+            for r in rows
+        ]
 
     def delete_source(self, file_hash: str) -> tuple[list[str], list[str]]:
         """Remove a file's records, facts, cached embeddings and log row in one transaction.
         Returns (chunk ids removed, text hashes removed from the embedding cache)."""
-        import hashlib
-
         with self.transaction() as db:
             rows = db.execute(
                 "SELECT key, chunk_id, text FROM records WHERE file_hash = ?", (file_hash,)
             ).fetchall()
             chunk_ids = [r[1] for r in rows]
-            hashes = {hashlib.sha256(r[2].encode()).hexdigest() for r in rows}
+            texts = {r[2] for r in rows}
             db.execute("DELETE FROM records WHERE file_hash = ?", (file_hash,))
             db.execute("DELETE FROM sources WHERE file_hash = ?", (file_hash,))
-            still_used = {
-                hashlib.sha256(r[0].encode()).hexdigest()
-                for r in db.execute("SELECT text FROM records")
+            # Keep cached vectors that another record (another file) still uses.
+            kept = {
+                r[0]
+                for r in select_in(
+                    db, "SELECT text FROM records WHERE text IN ({marks})", sorted(texts)
+                )
             }
-            gone = sorted(hashes - still_used)
+            gone = sorted(text_hash(t) for t in texts - kept)
             db.executemany("DELETE FROM embeddings WHERE text_hash = ?", [(h,) for h in gone])
         return chunk_ids, gone
 
@@ -302,15 +327,11 @@ class FactsStore:
         return self._record(row) if row else None
 
     def records_by_chunks(self, chunk_ids: Sequence[str]) -> dict[str, StoredRecord]:
-        out: dict[str, StoredRecord] = {}
         with self._lock:
-            for i in range(0, len(chunk_ids), 500):
-                part = list(chunk_ids[i : i + 500])
-                marks = ",".join("?" * len(part))
-                rows = self._db.execute(f"SELECT * FROM records WHERE chunk_id IN ({marks})", part)
-                for row in rows:
-                    out[row["chunk_id"]] = self._record(row)
-        return out
+            rows = select_in(
+                self._db, "SELECT * FROM records WHERE chunk_id IN ({marks})", chunk_ids
+            )
+        return {row["chunk_id"]: self._record(row) for row in rows}
 
     def count(self, table: str) -> int:
         if table not in {"records", "measurements", "items", "sources", "embeddings"}:
@@ -407,18 +428,8 @@ class FactsStore:
     # ------------------------------------------------------------ embedding cache
 
     def get_vectors(self, model_id: str, hashes: Sequence[str]) -> dict[str, list[float]]:
-        out: dict[str, list[float]] = {}
         with self._lock:
-            for i in range(0, len(hashes), 500):
-                part = list(hashes[i : i + 500])
-                marks = ",".join("?" * len(part))
-                rows = self._db.execute(
-                    f"SELECT text_hash, vector FROM embeddings WHERE model_id = ? "
-                    f"AND text_hash IN ({marks})",
-                    [model_id, *part],
-                )
-                out.update({r[0]: _unpack(r[1]) for r in rows})
-        return out
+            return read_vectors(self._db, model_id, hashes)
 
     @staticmethod
     def put_vectors(db: sqlite3.Connection, model_id: str, items: dict[str, list[float]]) -> None:
@@ -427,7 +438,3 @@ class FactsStore:
             "INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
             [(model_id, h, _pack(v)) for h, v in items.items()],
         )
-
-
-def as_dict(m: Measurement) -> dict[str, Any]:
-    return asdict(m)

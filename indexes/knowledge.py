@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexes.base import IndexPoint, VectorIndex
-from indexes.facts import _pack, _unpack
+from indexes.facts import FactsStore, read_vectors
 from rag.errors import IndexError_
 from rag.types import KnowledgeSection
 
@@ -86,17 +86,8 @@ class KnowledgeStore:
         return str(row[0]) if row else None
 
     def get_vectors(self, model_id: str, hashes: Sequence[str]) -> dict[str, list[float]]:
-        out: dict[str, list[float]] = {}
         with self._lock:
-            for i in range(0, len(hashes), 500):
-                part = list(hashes[i : i + 500])
-                rows = self._db.execute(
-                    "SELECT text_hash, vector FROM embeddings WHERE model_id = ? AND text_hash IN "
-                    f"({','.join('?' * len(part))})",
-                    [model_id, *part],
-                )
-                out.update({r[0]: _unpack(r[1]) for r in rows})
-        return out
+            return read_vectors(self._db, model_id, hashes)
 
     def replace_doc(
         self,
@@ -141,10 +132,7 @@ class KnowledgeStore:
                         "INSERT INTO sections VALUES (?,?,?,?,?)",
                         (cid, s.doc_id, i, s.heading, s.text),
                     )
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
-                    [(model_id, h, _pack(v)) for h, v in fresh.items()],
-                )
+                FactsStore.put_vectors(self._db, model_id, fresh)
                 stale = [c for c in old if c not in set(chunk_ids)]
                 self.index.delete(stale)
                 self.index.upsert(

@@ -20,6 +20,17 @@ import numpy.typing as npt
 
 from rag.errors import ConfigError
 from rag.settings import EmbeddingSettings
+from rag.types import text_hash
+
+__all__ = [
+    "Embedder",
+    "FakeEmbedder",
+    "SentenceTransformerEmbedder",
+    "Vectors",
+    "build_embedder",
+    "embed_cached",
+    "text_hash",
+]
 
 Vectors = npt.NDArray[np.float32]
 
@@ -118,10 +129,6 @@ class VectorCache(Protocol):
     """Where embeddings are kept by content hash (per vault, so deletion removes them)."""
 
     def get_vectors(self, model_id: str, hashes: Sequence[str]) -> dict[str, list[float]]: ...
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def embed_cached(

@@ -39,6 +39,11 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def text_hash(text: str) -> str:
+    """The key of a text in the embedding cache."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Where a record came from."""
