@@ -72,6 +72,7 @@ class KnowledgeStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.executescript(_SCHEMA)
+        self._version: str | None = None  # cached; every write resets it
 
     def close(self) -> None:
         with self._lock:
@@ -150,6 +151,7 @@ class KnowledgeStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            self._version = None
             self.index.flush()
         return len(sections)
 
@@ -188,8 +190,14 @@ class KnowledgeStore:
         """Sections of documents carrying any of ``tags``, in document order."""
         if not tags:
             return []
+        # Tags are stored as a JSON list: a LIKE on the quoted tag narrows the scan in SQLite;
+        # the exact (case-insensitive) membership test below decides.
+        like = " OR ".join("LOWER(d.tags) LIKE ?" for _ in tags)
         with self._lock:
-            rows = self._db.execute(f"{self._SELECT} ORDER BY d.doc_id, s.ordinal").fetchall()
+            rows = self._db.execute(
+                f"{self._SELECT} WHERE {like} ORDER BY d.doc_id, s.ordinal",
+                [f'%{json.dumps(t.lower())}%' for t in tags],
+            ).fetchall()
         wanted = {t.lower() for t in tags}
         return [
             self._section(r) for r in rows if wanted & {t.lower() for t in json.loads(r["tags"])}
@@ -200,8 +208,13 @@ class KnowledgeStore:
             return int(self._db.execute("SELECT COUNT(*) FROM docs").fetchone()[0])
 
     def version(self) -> str:
-        """The knowledge-base version: a digest of every (doc, version) pair."""
+        """The knowledge-base version: a digest of every (doc, version) pair. Every answer
+        carries it, so it is computed once per change of the knowledge base, not per answer."""
         with self._lock:
-            rows = self._db.execute("SELECT doc_id, version FROM docs ORDER BY doc_id").fetchall()
-        blob = "\n".join(f"{r[0]}@{r[1]}" for r in rows).encode()
-        return "kb-" + hashlib.sha256(blob).hexdigest()[:12]
+            if self._version is None:
+                rows = self._db.execute(
+                    "SELECT doc_id, version FROM docs ORDER BY doc_id"
+                ).fetchall()
+                blob = "\n".join(f"{r[0]}@{r[1]}" for r in rows).encode()
+                self._version = "kb-" + hashlib.sha256(blob).hexdigest()[:12]
+            return self._version

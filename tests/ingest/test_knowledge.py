@@ -85,3 +85,21 @@ def test_medquad_importer_on_shared_data(tmp_path: Path, service: Any) -> None:
     assert report.documents == 25 and not report.errors
     again = service.add_knowledge([src], medquad_limit=25)
     assert again.unchanged == 25 and again.documents == 0
+
+
+def test_kb_version_follows_changes_and_tags_select_documents(service: Any,
+                                                              tmp_path: Path) -> None:
+    store = service.knowledge
+    empty = store.version()
+    doc = tmp_path / "ferritin.md"
+    doc.write_bytes(DOC)
+    service.add_knowledge([doc])
+    first = store.version()
+    assert first != empty and store.version() == first  # cached, stable
+    service.add_knowledge([doc])
+    assert store.version() == first  # unchanged document, same version
+    doc.write_bytes(DOC.replace(b"Ferritin stores iron.", b"Ferritin stores iron in cells."))
+    service.add_knowledge([doc])
+    assert store.version() not in {first, empty}
+    assert {s.doc_id for s in store.sections_tagged(["LAB:FERRITIN"])} == {"ferritin"}
+    assert store.sections_tagged(["lab:ferr"]) == []  # a tag, not a substring of one
