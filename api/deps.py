@@ -19,12 +19,17 @@ def get_service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(get_service)]
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, or None."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 def get_principal(request: Request, service: ServiceDep) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request)
+    if token is None:
         raise AuthError("missing bearer token")
-    principal = service.tokens.authenticate(token.strip())
+    principal = service.tokens.authenticate(token)
     service.limiter.hit(principal.token_id)
     return principal
 

@@ -124,22 +124,21 @@ class EvidenceGatherer:
         records = vault.facts.records_by_chunks(sorted({f.chunk_id for f in found}))
         return [(f, records[f.chunk_id]) for f in found if f.chunk_id in records]
 
+    def _options(self, limit: int) -> SearchOptions:
+        """Hybrid search as configured: the same for records and knowledge."""
+        idx = self.settings.index
+        return SearchOptions(limit=limit, prefetch_limit=idx.prefetch_limit, rrf_k=idx.rrf_k,
+                             weights=(idx.dense_weight, idx.sparse_weight), fusion=idx.fusion)
+
     def search_records(
         self, vault: Vault, question: str, dense: list[float], limit: int
     ) -> list[StoredRecord]:
         if not vault.exists:
             return []
-        idx = self.settings.index
         hits = vault.index.search(
             dense,
             question,
-            SearchOptions(
-                limit=limit,
-                prefetch_limit=idx.prefetch_limit,
-                rrf_k=idx.rrf_k,
-                weights=(idx.dense_weight, idx.sparse_weight),
-                fusion=idx.fusion,
-            ),
+            self._options(limit),
         )
         records = vault.facts.records_by_chunks([h.chunk_id for h in hits])
         return [records[h.chunk_id] for h in hits if h.chunk_id in records]
@@ -149,17 +148,10 @@ class EvidenceGatherer:
     ) -> list[StoredSection]:
         if self.knowledge is None:
             return []
-        idx = self.settings.index
         hits = self.knowledge.index.search(
             dense,
             question,
-            SearchOptions(
-                limit=limit,
-                prefetch_limit=idx.prefetch_limit,
-                rrf_k=idx.rrf_k,
-                weights=(idx.dense_weight, idx.sparse_weight),
-                fusion=idx.fusion,
-            ),
+            self._options(limit),
         )
         sections = self.knowledge.sections([h.chunk_id for h in hits])
         return [sections[h.chunk_id] for h in hits if h.chunk_id in sections]

@@ -25,7 +25,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from api.deps import ServiceDep
+from api.deps import ServiceDep, bearer_token
 from rag.errors import HealthragError
 from rag.service import Service
 from rag.verify_page import render_error_page, render_verify_page, resolve_vault
@@ -42,11 +42,6 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
-
-
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
 def _render(
@@ -77,7 +72,7 @@ async def verify_citation(
     token; only the owner is supported until clinician shares exist (module docstring)."""
     try:
         page = await run_in_threadpool(
-            _render, service, citation_id, _bearer(request), v, exp, sig, q
+            _render, service, citation_id, bearer_token(request), v, exp, sig, q
         )
     except HealthragError as exc:
         if exc.status not in (401, 403, 404):
