@@ -67,6 +67,16 @@ def service(settings: Settings, fake_embedder: Embedder) -> Iterator[Any]:
     svc.close()
 
 
+@pytest.fixture
+def llm() -> Iterator[Any]:
+    """A deterministic OpenAI-compatible server on loopback (tests/fakes/llm_server.py)."""
+    from tests.fakes.llm_server import FakeLLM
+
+    server = FakeLLM(mode="good")
+    with server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def demo_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from rag.demo_patient import write_demo_bundle

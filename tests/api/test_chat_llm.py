@@ -18,13 +18,6 @@ from tests.fakes.llm_server import FakeLLM
 
 
 @pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    server = FakeLLM(mode="good")
-    with server:
-        yield server
-
-
-@pytest.fixture
 def llm_server(tmp_path: Path, llm: FakeLLM, demo_bundle: Path) -> Iterator[tuple[str, str]]:
     settings = Settings(
         data_dir=tmp_path / "data",

@@ -43,13 +43,6 @@ class FakeClock:
 
 
 @pytest.fixture
-def llm() -> Iterator[FakeLLM]:
-    server = FakeLLM(mode="good")
-    with server:
-        yield server
-
-
-@pytest.fixture
 def make(settings: Settings, demo_service: Any, llm: FakeLLM) -> Iterator[Make]:
     built: list[LLMComposer] = []
 
