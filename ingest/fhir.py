@@ -80,10 +80,6 @@ def parse_fhir(data: bytes, source_file: str, *, chunk_chars: int = 1200) -> Par
     return result
 
 
-def looks_like_fhir(data: bytes) -> bool:
-    head = data[:4096].lstrip()
-    return head.startswith(b"{") and b'"resourceType"' in data[:1_000_000]
-
 
 def _entries(doc: Json, source_file: str, result: ParseResult) -> Iterator[tuple[Json, str | None]]:
     if doc["resourceType"] != "Bundle":

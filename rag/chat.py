@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote as urlquote
 
+from guardrails.verify import MARKER
 from rag.types import Answer
 
 MODELS = {
@@ -29,7 +30,6 @@ MODELS = {
     "healthrag-extractive": "offline extractive composer (deterministic)",
     "healthrag-llm": "OpenAI-compatible LLM composer, verified, with extractive fallback",
 }
-_MARKER = re.compile(r"\[(\d+)\]")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def citation_links(result: ChatResult, links: Any, base_url: str = "") -> dict[i
 def url_annotations(text: str, result: ChatResult, urls: dict[int, str]) -> list[dict[str, Any]]:
     by_marker = {c.marker: c for c in result.answer.citations}
     out = []
-    for m in _MARKER.finditer(text):
+    for m in MARKER.finditer(text):
         marker = int(m.group(1))
         c = by_marker.get(marker)
         if c is None:

@@ -20,7 +20,7 @@ from guardrails.quarantine import injection_flags
 from indexes.base import IndexPoint
 from indexes.facts import FactsStore
 from indexes.vaults import Vault
-from ingest.fhir import looks_like_fhir, parse_fhir
+from ingest.fhir import parse_fhir
 from rag.embedder import Embedder, embed_cached
 from rag.errors import EmptyInput, IngestError, TooLarge, UnsupportedFormat
 from rag.settings import Settings
@@ -84,8 +84,7 @@ class IngestSummary:
 def detect_and_parse(data: bytes, name: str, settings: Settings) -> tuple[str, ParseResult]:
     if not data.strip():
         raise EmptyInput(f"{name}: the file is empty")
-    if looks_like_fhir(data):
-        return "fhir", parse_fhir(data, name, chunk_chars=settings.ingest.chunk_chars)
+    # JSON (by content or name) goes to the FHIR parser, which says precisely what is wrong.
     if data.lstrip()[:1] in (b"{", b"[") or name.lower().endswith(".json"):
         return "fhir", parse_fhir(data, name, chunk_chars=settings.ingest.chunk_chars)
     raise UnsupportedFormat(f"{name}: unsupported content; supported: {SUPPORTED}")
