@@ -5,18 +5,29 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from indexes.facts import StoredRecord
+from indexes.vaults import Vault
 from rag.errors import NotFound
 from rag.service import Service
 
 
+def read_record(service: Service, vault: Vault, citation_id: str, actor: str) -> StoredRecord:
+    """A record citation of this vault, recorded as read in the audit trail; a citation that
+    is not in this vault is :class:`NotFound`, exactly like one that does not exist."""
+    rec = vault.facts.record_by_chunk(citation_id) if vault.exists else None
+    if rec is None:
+        raise NotFound("no such citation")
+    service.audit.record("read", actor=actor, vault=vault.vault_id, resources=[rec.chunk_id])
+    return rec
+
+
+def iso_time(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(timespec="seconds")
+
+
 def citation_view(service: Service, user_id: str, citation_id: str) -> dict[str, Any]:
     if citation_id.startswith("r_"):
-        vault = service.vaults.open(user_id)
-        rec = vault.facts.record_by_chunk(citation_id) if vault.exists else None
-        if rec is None:
-            raise NotFound("no such citation")
-        service.audit.record("read", actor="owner", vault=vault.vault_id,
-                             resources=[rec.chunk_id])
+        rec = read_record(service, service.vaults.open(user_id), citation_id, "owner")
         return {
             "id": rec.chunk_id,
             "kind": "record",
@@ -34,9 +45,7 @@ def citation_view(service: Service, user_id: str, citation_id: str) -> dict[str,
             "provenance": {
                 "file": rec.source_file,
                 "sha256": rec.file_hash,
-                "ingested_at": dt.datetime.fromtimestamp(rec.ingested_at, dt.UTC).isoformat(
-                    timespec="seconds"
-                ),
+                "ingested_at": iso_time(rec.ingested_at),
             },
             "resource": rec.raw,
         }

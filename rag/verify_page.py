@@ -23,6 +23,7 @@ import datetime as dt
 import json
 from html import escape
 
+from rag.citations_view import iso_time, read_record
 from rag.errors import AuthError, NotFound
 from rag.service import Service
 
@@ -147,10 +148,7 @@ def _highlighted(text: str, quote: str | None) -> tuple[str, str]:
 
 
 def _record_body(service: Service, vault_id: str, citation_id: str, quote: str | None) -> str:
-    vault = service.vaults.open_by_id(vault_id)
-    rec = vault.facts.record_by_chunk(citation_id) if vault.exists else None
-    if rec is None:
-        raise NotFound("no such citation")
+    rec = read_record(service, service.vaults.open_by_id(vault_id), citation_id, "verify-link")
     status, chunk = _highlighted(rec.text, quote)
     parts = [
         '<header><p class="kicker">healthrag · citation verification · patient record</p>'
@@ -185,7 +183,7 @@ def _record_body(service: Service, vault_id: str, citation_id: str, quote: str |
         parts.append(
             f'<section><h2>FHIR resource</h2><pre id="resource">{escape(pretty)}</pre></section>'
         )
-    ingested = dt.datetime.fromtimestamp(rec.ingested_at, dt.UTC).isoformat(timespec="seconds")
+    ingested = iso_time(rec.ingested_at)
     parts.append(
         "<section><h2>Provenance</h2>"
         + _dl(
@@ -252,10 +250,7 @@ def render_verify_page(
     if citation_id.startswith("k_"):
         return _knowledge_body(service, citation_id, quote)
     if citation_id.startswith("r_") and vault_id is not None:
-        page = _record_body(service, vault_id, citation_id, quote)
-        service.audit.record("read", actor="verify-link", vault=vault_id,
-                             resources=[citation_id])
-        return page
+        return _record_body(service, vault_id, citation_id, quote)
     raise NotFound("no such citation")
 
 
