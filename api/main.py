@@ -11,9 +11,10 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.routes import answer, chat, citations, health, me, records, verify
-from rag.errors import HealthragError
+from rag.errors import HealthragError, TooLarge
 from rag.service import Service
 from rag.settings import Settings
 
@@ -25,6 +26,32 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(
         {"error": {"code": code, "message": message}}, status_code=status, headers=headers
     )
+
+
+class BodyLimit:
+    """Counts the body bytes of requests that announce no Content-Length (chunked
+    uploads) and stops them past the cap; announced lengths are refused up front by the
+    ``limits_and_headers`` middleware before any byte is read."""
+
+    def __init__(self, app: ASGIApp, cap: int) -> None:
+        self.app = app
+        self.cap = cap
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or any(k == b"content-length" for k, _ in scope["headers"]):
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.cap:
+                raise TooLarge(f"request body over {self.cap} bytes")
+            return message
+
+        await self.app(scope, counted, send)
 
 
 def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
@@ -39,6 +66,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
                 app.state.service.close()
 
     app = FastAPI(title="healthrag", version="0.1.0", lifespan=lifespan)
+    app.add_middleware(BodyLimit, cap=settings.ingest.max_upload_bytes)
     if service is not None:
         app.state.service = service
 

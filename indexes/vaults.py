@@ -71,6 +71,12 @@ class Vault:
     def uploads(self) -> Path:
         return self.path / "uploads"
 
+    @property
+    def work(self) -> Path:
+        """Temporary files of this vault's ingests (spooled uploads, unpacked members);
+        inside the vault so deleting the vault deletes them too."""
+        return self.path / "work"
+
     def close(self) -> None:
         with self.lock:
             if self._index is not None:

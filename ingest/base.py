@@ -1,18 +1,78 @@
 """What every source parser looks like.
 
-A parser turns the bytes of one file into :class:`~rag.types.Record` objects with
-provenance, plus the issues it met. It must not touch storage: the caller writes
-the records only when the whole file parsed, so a failed file leaves nothing behind.
+A parser turns one file into :class:`~rag.types.Record` objects with provenance,
+plus the issues it met. It must not touch storage: the caller writes the records
+only when the whole file parsed, so a failed file leaves nothing behind.
+
+Parsers get a :class:`Source`: the file already on disk (an upload is spooled to a
+temporary file first), its hash and its size. Small kinds read it whole with
+:meth:`Source.read_bytes`; large kinds (Apple Health XML, zips) stream it with
+:meth:`Source.open` and report progress through :meth:`Source.advance`.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Protocol
 
-from rag.types import ParseResult
+from rag.errors import TooLarge
+from rag.settings import IngestSettings
+from rag.types import ParseResult, sha256_bytes
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+
+
+@dataclass
+class Source:
+    """One file to ingest."""
+
+    path: Path
+    name: str  # the name the person gave the file (never used to pick the parser alone)
+    file_hash: str
+    size: int
+    progress: Progress | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_path(cls, path: Path, name: str | None = None, *,
+                  progress: Progress | None = None) -> Source:
+        import hashlib
+
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        return cls(path, name or path.name, digest.hexdigest(), path.stat().st_size, progress)
+
+    def head(self, n: int = 8192) -> bytes:
+        with self.path.open("rb") as fh:
+            return fh.read(n)
+
+    def read_bytes(self, cap: int | None = None) -> bytes:
+        """The whole file; ``cap`` refuses files a non-streaming parser should not load."""
+        if cap is not None and self.size > cap:
+            raise TooLarge(f"{self.name}: {self.size} bytes is over the {cap}-byte cap")
+        return self.path.read_bytes()
+
+    def open(self) -> BinaryIO:
+        return self.path.open("rb")
+
+    def advance(self, done: int) -> None:
+        if self.progress is not None:
+            self.progress(done, self.size)
+
+
+def source_from_bytes(data: bytes, name: str, directory: Path) -> Source:
+    """Write ``data`` to a file under ``directory`` (tests, small uploads) and wrap it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    digest = sha256_bytes(data)
+    path = directory / f"{digest}.part"
+    path.write_bytes(data)
+    return Source(path, name, digest, len(data))
 
 
 class Parser(Protocol):
-    def __call__(self, data: bytes, source_file: str) -> ParseResult:
+    def __call__(self, source: Source, settings: IngestSettings) -> ParseResult:
         """Parse one file. Raises an :class:`~rag.errors.IngestError` if it can't be used."""
         ...

@@ -80,6 +80,34 @@ def parse_fhir(data: bytes, source_file: str, *, chunk_chars: int = 1200) -> Par
     return result
 
 
+class ResourceStream:
+    """Parses resources one at a time with the same builders as :func:`parse_fhir`.
+
+    For sources read line by line (bulk ``$export`` NDJSON), which are never held
+    whole in memory. References therefore resolve only to reference-type resources
+    already seen in the stream (Organization, Medication ...: small and usually
+    exported first); anything else falls back to the reference's own ``display``.
+    """
+
+    MAX_REMEMBERED = 50_000  # reference resources kept for look-ups; bounds memory
+
+    def __init__(self, source_file: str, file_hash: str, *, chunk_chars: int = 1200) -> None:
+        self._ctx = _Context(source_file=source_file, file_hash=file_hash, chunk_chars=chunk_chars)
+
+    def parse(self, resource: Json, result: ParseResult, fallback_id: str | None = None) -> None:
+        """Append the records (or the issue) of one resource dict to ``result``."""
+        if not isinstance(resource.get("resourceType"), str):
+            raise TypeError("a FHIR resource needs a string resourceType")
+        rtype = resource["resourceType"]
+        rid = resource.get("id") or fallback_id
+        if (
+            rtype in REFERENCE_TYPES
+            and isinstance(rid, str)
+            and len(self._ctx.by_ref) < self.MAX_REMEMBERED
+        ):
+            self._ctx.by_ref[f"{rtype}/{rid}"] = resource
+        _parse_resource(resource, fallback_id, self._ctx, result)
+
 
 def _entries(doc: Json, source_file: str, result: ParseResult) -> Iterator[tuple[Json, str | None]]:
     if doc["resourceType"] != "Bundle":

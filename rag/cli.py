@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rag.errors import HealthragError
 from rag.settings import Settings
@@ -33,12 +33,45 @@ def _print_json(obj: object) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=2))
 
 
+class ProgressBar:
+    """One bar per phase on stderr: bytes read while parsing, chunks while embedding."""
+
+    LABELS: ClassVar[dict[str, str]] = {"parse": "reading", "embed": "embedding"}
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self._bar: Any = None
+        self._phase = ""
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase != self._phase or self._bar is None or total != self._bar.total:
+            self.close()
+            self._phase = phase
+            unit = "B" if phase == "parse" else " chunks"
+            self._bar = self._tqdm(total=total, unit=unit, unit_scale=phase == "parse",
+                                   desc=self.LABELS.get(phase, phase), file=sys.stderr,
+                                   leave=False, dynamic_ncols=True, mininterval=0.2)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     service = _service(args)
+    show = args.progress if args.progress is not None else sys.stderr.isatty()
+    bar = ProgressBar() if show else None
     try:
         missing = [p for p in args.paths if not Path(p).exists()]
-        summary = service.ingest(args.user, [Path(p) for p in args.paths if Path(p).exists()])
+        summary = service.ingest(args.user, [Path(p) for p in args.paths if Path(p).exists()],
+                                 progress=bar)
     finally:
+        if bar is not None:
+            bar.close()
         service.close()
     out = summary.as_json()
     for p in missing:
@@ -205,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common], help="ingest files or folders into a vault")
     p.add_argument("--user", required=True)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=cmd_ingest)
 

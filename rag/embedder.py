@@ -12,7 +12,7 @@ import os
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
@@ -132,7 +132,10 @@ class VectorCache(Protocol):
 
 
 def embed_cached(
-    embedder: Embedder, texts: Sequence[str], cache: VectorCache | None
+    embedder: Embedder,
+    texts: Sequence[str],
+    cache: VectorCache | None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[list[float]], dict[str, list[float]]]:
     """Embed ``texts``, reusing cached vectors.
 
@@ -142,13 +145,19 @@ def embed_cached(
     hashes = [text_hash(t) for t in texts]
     known = cache.get_vectors(embedder.model_id, hashes) if cache is not None else {}
     todo: dict[str, str] = {}
+    fresh: dict[str, list[float]] = {}
     for h, t in zip(hashes, texts, strict=True):
         if h not in known and h not in todo:
             todo[h] = t
-    fresh: dict[str, list[float]] = {}
-    if todo:
-        vecs = embedder.embed(list(todo.values()))
-        fresh = {h: [float(x) for x in v] for h, v in zip(todo, vecs, strict=True)}
+    keys, pending = list(todo), list(todo.values())
+    step = 512
+    for i in range(0, len(pending), step):
+        vecs = embedder.embed(pending[i : i + step])
+        fresh.update(
+            {h: [float(x) for x in v] for h, v in zip(keys[i : i + step], vecs, strict=True)}
+        )
+        if progress is not None:
+            progress(min(i + step, len(pending)), len(pending))
     merged = {**known, **fresh}
     return [merged[h] for h in hashes], fresh
 

@@ -12,23 +12,25 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from guardrails.quarantine import injection_flags
 from indexes.base import IndexPoint
-from indexes.facts import FactsStore
+from indexes.facts import FactsStore, select_in
 from indexes.vaults import Vault
-from ingest.fhir import parse_fhir
+from ingest.base import Source, source_from_bytes
+from ingest.detect import parse_source
 from rag.embedder import Embedder, embed_cached
-from rag.errors import EmptyInput, IngestError, TooLarge, UnsupportedFormat
+from rag.errors import IngestError, TooLarge
 from rag.settings import Settings
-from rag.types import ParseIssue, ParseResult, Record, sha256_bytes, stable_id
+from rag.types import ParseIssue, ParseResult, Record, stable_id
 
 log = logging.getLogger("healthrag.ingest")
 
-SUPPORTED = "FHIR R4 JSON (Bundle or resource)"
+Progress = Callable[[str, int, int], None]  # (phase, done, total): parse bytes, embed chunks
 
 
 @dataclass
@@ -77,17 +79,9 @@ class IngestSummary:
             "resources": sum(f.resources for f in self.files),
             "skipped": sum(f.skipped for f in self.files),
             "unchanged": sum(1 for f in self.files if f.status == "unchanged"),
+            "kinds": sorted({f.kind for f in self.files if f.kind}),
             "errors": errors,
         }
-
-
-def detect_and_parse(data: bytes, name: str, settings: Settings) -> tuple[str, ParseResult]:
-    if not data.strip():
-        raise EmptyInput(f"{name}: the file is empty")
-    # JSON (by content or name) goes to the FHIR parser, which says precisely what is wrong.
-    if data.lstrip()[:1] in (b"{", b"[") or name.lower().endswith(".json"):
-        return "fhir", parse_fhir(data, name, chunk_chars=settings.ingest.chunk_chars)
-    raise UnsupportedFormat(f"{name}: unsupported content; supported: {SUPPORTED}")
 
 
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -108,10 +102,12 @@ def _content_hash(record: Record) -> str:
 class Ingestor:
     """Writes parsed sources into one vault."""
 
-    def __init__(self, vault: Vault, embedder: Embedder, settings: Settings) -> None:
+    def __init__(self, vault: Vault, embedder: Embedder, settings: Settings,
+                 progress: Progress | None = None) -> None:
         self.vault = vault
         self.embedder = embedder
         self.settings = settings
+        self.progress = progress
 
     def chunk_id(self, key: str) -> str:
         return stable_id(self.vault.vault_id, key, prefix="r_")
@@ -121,16 +117,7 @@ class Ingestor:
         for path in iter_files(paths):
             name = path.name
             try:
-                size = path.stat().st_size
-                if size > self.settings.ingest.max_file_bytes:
-                    cap = self.settings.ingest.max_file_bytes
-                    raise TooLarge(f"{name}: {size} bytes is over the {cap}-byte cap")
-                data = path.read_bytes()
-            except IngestError as exc:
-                summary.files.append(
-                    FileReport(name, "rejected", error=exc.message, error_code=exc.code)
-                )
-                continue
+                source = Source.from_path(path, name, progress=self.parse_progress)
             except OSError as exc:
                 summary.files.append(
                     FileReport(
@@ -141,27 +128,54 @@ class Ingestor:
                     )
                 )
                 continue
-            summary.files.append(self.ingest_bytes(data, name))
+            summary.files.append(self.ingest_source(source))
         return summary
 
     def ingest_bytes(self, data: bytes, name: str) -> FileReport:
+        """Ingest one file held in memory (small uploads, tests)."""
+        if len(data) > self.settings.ingest.max_file_bytes:
+            cap = self.settings.ingest.max_file_bytes
+            return FileReport(name, "rejected", error_code=TooLarge.code,
+                              error=f"{name}: {len(data)} bytes is over the {cap}-byte cap")
+        source = source_from_bytes(data, name, self.vault.work)
+        source.progress = self.parse_progress
+        try:
+            return self.ingest_source(source)
+        finally:
+            source.path.unlink(missing_ok=True)
+
+    def ingest_source(self, source: Source) -> FileReport:
         """Ingest one file; never raises for bad content, reports it instead."""
         try:
-            return self._ingest(data, name)
+            return self._ingest(source)
         except IngestError as exc:
             log.info("rejected file vault=%s code=%s", self.vault.vault_id[:8], exc.code)
-            return FileReport(name, "rejected", error=exc.message, error_code=exc.code)
+            return FileReport(source.name, "rejected", error=exc.message, error_code=exc.code)
 
-    def _ingest(self, data: bytes, name: str) -> FileReport:
-        if len(data) > self.settings.ingest.max_file_bytes:
-            raise TooLarge(
-                f"{name}: {len(data)} bytes is over the "
-                f"{self.settings.ingest.max_file_bytes}-byte cap"
-            )
-        file_hash = sha256_bytes(data)
-        if self.vault.exists and self.vault.facts.has_source(file_hash):
-            return FileReport(name, "unchanged")
-        kind, parsed = detect_and_parse(data, name, self.settings)
+    def parse_progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress("parse", done, total)
+
+    def embed_progress(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress("embed", done, total)
+
+    def _ingest(self, source: Source) -> FileReport:
+        cap = self.settings.ingest.max_upload_bytes
+        if source.size > cap:
+            raise TooLarge(f"{source.name}: {source.size} bytes is over the {cap}-byte cap")
+        if self.vault.exists and self.vault.facts.has_source(source.file_hash):
+            return FileReport(source.name, "unchanged", file_hash=source.file_hash)
+        self.vault.work.mkdir(parents=True, exist_ok=True)
+        kind, parsed = parse_source(source, self.settings.ingest, self.vault.work)
+        return self.ingest_parsed(parsed, name=source.name, file_hash=source.file_hash,
+                                  kind=kind, original=source.path)
+
+    def ingest_parsed(
+        self, parsed: ParseResult, *, name: str, file_hash: str, kind: str,
+        original: Path | None = None,
+    ) -> FileReport:
+        """Quarantine-check, embed and write what a parser returned, atomically."""
         records = self._quarantine_all(parsed.records)
         report = FileReport(
             name, "ingested", kind=kind, skipped=parsed.skipped, issues=parsed.issues,
@@ -171,7 +185,9 @@ class Ingestor:
             len({r.key.split("#")[0] for r in records}) + parsed.skipped + len(parsed.issues)
         )
         report.records = len(records)
-        self._write(records, file_hash, name, kind, data, report)
+        # Parsing ran without the vault lock (it can take minutes); writing takes it.
+        with self.vault.lock:
+            self._write(records, file_hash, name, kind, original, report)
         log.info(
             "ingested file vault=%s kind=%s records=%d embedded=%d issues=%d",
             self.vault.vault_id[:8],
@@ -207,14 +223,15 @@ class Ingestor:
         file_hash: str,
         name: str,
         kind: str,
-        data: bytes,
+        original: Path | None,
         report: FileReport,
     ) -> None:
         facts = self.vault.facts
         hashes = {r.key: _content_hash(r) for r in records}
         existing = facts.content_hashes(list(hashes))
         changed = [r for r in records if existing.get(r.key, ("",))[0] != hashes[r.key]]
-        vectors, fresh = embed_cached(self.embedder, [r.text for r in changed], facts)
+        vectors, fresh = embed_cached(self.embedder, [r.text for r in changed], facts,
+                                      self.embed_progress)
         report.embedded = len(fresh)
         report.chunks = len(records)
         keys = set(hashes)
@@ -222,17 +239,26 @@ class Ingestor:
         written: list[str] = []
         try:
             with facts.transaction() as db:
+                # A new version of a file (same name, new content) replaces the old one.
+                replaced = [
+                    row[0]
+                    for row in db.execute(
+                        "SELECT file_hash FROM sources WHERE source_file = ? AND file_hash != ?",
+                        (name, file_hash),
+                    )
+                ]
                 stale = [
                     (row[0], row[1])
-                    for row in db.execute(
-                        "SELECT key, chunk_id FROM records "
-                        "WHERE source_file = ? AND file_hash != ?",
-                        (name, file_hash),
+                    for row in select_in(
+                        db, "SELECT key, chunk_id FROM records WHERE file_hash IN ({marks})",
+                        replaced,
                     )
                     if row[0] not in keys
                 ]
                 for key, _ in stale:
                     db.execute("DELETE FROM records WHERE key = ?", (key,))
+                for old in replaced:
+                    db.execute("DELETE FROM sources WHERE file_hash = ?", (old,))
                 for r in changed:
                     FactsStore.write_record(db, r, self.chunk_id(r.key), hashes[r.key])
                 FactsStore.put_vectors(db, self.embedder.model_id, fresh)
@@ -258,14 +284,15 @@ class Ingestor:
             index.delete(written)
             raise
         index.flush()
-        self._keep_upload(file_hash, name, data)
+        if original is not None:
+            self._keep_upload(file_hash, name, original)
 
-    def _keep_upload(self, file_hash: str, name: str, data: bytes) -> None:
+    def _keep_upload(self, file_hash: str, name: str, original: Path) -> None:
         uploads = self.vault.uploads
         uploads.mkdir(parents=True, exist_ok=True)
-        suffix = Path(name).suffix[:16]
+        suffix = "".join(c for c in Path(name).suffix[:16] if c.isalnum() or c == ".")
         target = uploads / f"{file_hash}{suffix}"
         if not target.exists():
             tmp = target.with_suffix(target.suffix + ".tmp")
-            tmp.write_bytes(data)
+            shutil.copyfile(original, tmp)
             tmp.replace(target)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from indexes.edge import EdgeIndex
 from indexes.knowledge import KnowledgeStore
 from indexes.vaults import VaultManager
+from ingest.base import Source
 from rag.answer import Answerer
 from rag.audit import AuditLog
 from rag.auth import TokenStore
@@ -24,7 +26,8 @@ from rag.compose_llm import LLMComposer
 from rag.conversation import resolve_question, turns_of
 from rag.embedder import Embedder, build_embedder
 from rag.errors import ConfigError, InvalidContent, NotFound
-from rag.ingestion import Ingestor, IngestSummary
+from rag.ingestion import Ingestor, IngestSummary, Progress
+from rag.jobs import Job, JobRunner
 from rag.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWriter
 from rag.links import LinkSigner, load_secret
 from rag.ratelimit import RateLimiter
@@ -62,6 +65,10 @@ class Service:
         self.vaults = VaultManager(settings)
         for vault_id in self.vaults.finish_deletions():
             log.warning("completed an interrupted deletion vault=%s", vault_id[:8])
+        # Spooled uploads of jobs that a restart interrupted: never indexed, remove them.
+        for work in (settings.data_dir / "vaults").glob("*/work"):
+            shutil.rmtree(work, ignore_errors=True)
+        self.jobs = JobRunner()
         kroot = settings.data_dir / "knowledge"
         self.knowledge = KnowledgeStore(kroot, EdgeIndex(kroot / "shard", settings.index.dense_dim))
         self.tokens = TokenStore(settings.data_dir / "auth.sqlite")
@@ -105,6 +112,7 @@ class Service:
         if getattr(self, "_closed", False):
             return
         self._closed = True
+        self.jobs.close()
         llm = self.composers.get("llm")
         if isinstance(llm, LLMComposer):
             llm.close()
@@ -114,19 +122,55 @@ class Service:
 
     # ------------------------------------------------------------ operations
 
-    def ingest(self, user_id: str, paths: list[Path], *, actor: str = "owner"
-               ) -> IngestSummary:
+    def ingest(self, user_id: str, paths: list[Path], *, actor: str = "owner",
+               progress: Progress | None = None) -> IngestSummary:
         vault = self.vaults.open(user_id)
-        with vault.lock:
-            summary = Ingestor(vault, self.embedder, self.settings).ingest_paths(paths)
+        summary = Ingestor(vault, self.embedder, self.settings, progress).ingest_paths(paths)
         self._audit_write(vault.vault_id, summary, actor)
         return summary
+
+    def upload_dir(self, user_id: str) -> Path:
+        """Where the API spools this person's uploads (inside their vault)."""
+        work = self.vaults.open(user_id).work
+        work.mkdir(parents=True, exist_ok=True)
+        return work
+
+    def ingest_uploads(self, user_id: str, files: list[tuple[Path, str]], *,
+                       background: bool, actor: str = "owner") -> IngestSummary | Job:
+        """Ingest spooled upload files (path, name given by the person), now or as a job.
+        The spooled files are removed in both cases."""
+        vault = self.vaults.open(user_id)
+
+        def cleanup() -> None:
+            for path, _ in files:
+                path.unlink(missing_ok=True)
+
+        def run(progress: Progress | None) -> IngestSummary:
+            summary = IngestSummary()
+            ingestor = Ingestor(vault, self.embedder, self.settings, progress)
+            for path, name in files:
+                source = Source.from_path(path, name, progress=ingestor.parse_progress)
+                summary.files.append(ingestor.ingest_source(source))
+            self._audit_write(vault.vault_id, summary, actor)
+            return summary
+
+        if not background:
+            try:
+                return run(None)
+            finally:
+                cleanup()
+        size = sum(p.stat().st_size for p, _ in files)
+        name = files[0][1] if len(files) == 1 else f"{len(files)} files"
+        return self.jobs.submit(vault.vault_id, name, size,
+                                lambda job: run(job.progress).as_json(), cleanup)
+
+    def job(self, user_id: str, job_id: str) -> Job:
+        return self.jobs.get(job_id, self.vaults.vault_id(user_id))
 
     def ingest_bytes(self, user_id: str, data: bytes, name: str, *, actor: str = "owner"
                      ) -> IngestSummary:
         vault = self.vaults.open(user_id)
-        with vault.lock:
-            report = Ingestor(vault, self.embedder, self.settings).ingest_bytes(data, name)
+        report = Ingestor(vault, self.embedder, self.settings).ingest_bytes(data, name)
         summary = IngestSummary(files=[report])
         self._audit_write(vault.vault_id, summary, actor)
         return summary
@@ -186,6 +230,7 @@ class Service:
 
     def forget(self, user_id: str) -> DeletionReceipt:
         vault = self.vaults.open(user_id)
+        self.jobs.cancel_vault(vault.vault_id)
         records = chunks = sources = 0
         if vault.exists:
             records = vault.facts.count("records")

@@ -72,7 +72,21 @@ class IngestSettings(_Group):
         50 * 1024 * 1024, ge=1, description="Files larger than this are rejected (413)."
     )
     max_upload_bytes: int = Field(
-        100 * 1024 * 1024, ge=1, description="Largest HTTP request body accepted (413)."
+        4 * 1024**3, ge=1,
+        description="Largest HTTP request body or streamed file (Apple Health XML) accepted "
+        "(413, refused before the body is read when Content-Length says so).",
+    )
+    max_unpacked_bytes: int = Field(
+        8 * 1024**3, ge=1,
+        description="Most bytes a zip may really decompress to, counted while reading (zip "
+        "bombs); real Apple Health exports compress about 20:1.",
+    )
+    max_archive_members: int = Field(
+        200_000, ge=1, description="Most members a zip may list."
+    )
+    background_bytes: int = Field(
+        8 * 1024 * 1024, ge=0,
+        description="HTTP uploads larger than this run as background jobs (202 + /v1/jobs/{id}).",
     )
     chunk_chars: int = Field(
         1200, ge=200, description="Target size of a text chunk for documents and knowledge."

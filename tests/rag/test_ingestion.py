@@ -33,7 +33,8 @@ def _bundle(*resources: dict[str, Any]) -> bytes:
 
 
 @pytest.mark.parametrize(("name", "data", "code"), [
-    ("notes.txt", b"just some words", "unsupported_format"),
+    ("notes.csv", b"\x00\x01garbage\xff" * 40, "unsupported_format"),
+    ("notes.json", b"just some words", "invalid_content"),
     ("broken.json", b'{"resourceType": "Bundle", "entry": [', "invalid_content"),
     ("other.json", b'{"hello": "world"}', "unsupported_format"),
     ("empty.json", b"", "empty_input"),
@@ -121,3 +122,52 @@ def test_resource_parity_every_resource_indexed_or_reported(service: Any,
     indexed = {k.split("#")[0] for k in vault.facts.content_hashes(
         [f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]])}
     assert len(indexed) + report.skipped + len(report.issues) == len(bundle["entry"])
+
+
+@pytest.mark.parametrize("where", ["embed", "upsert"])
+def test_failure_in_the_middle_of_a_file_leaves_the_vault_as_it_was(
+        service: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    """Fail after part of a 700-record file is embedded / written: nothing of it stays."""
+    good = tmp_path / "good.json"
+    good.write_bytes(_bundle(_obs("g1", 90)))
+    assert service.ingest("u1", [good]).ok
+    vault = service.vaults.open("u1")
+    before_records = vault.facts.all_chunk_ids()
+    before_points = vault.index.chunk_ids()
+    before_sources = vault.facts.sources()
+    calls = {"n": 0}
+    if where == "embed":
+        real = service.embedder.embed
+
+        def flaky(texts: list[str]) -> Any:
+            calls["n"] += 1
+            if calls["n"] == 2:  # the second batch of 512
+                raise RuntimeError("injected failure")
+            return real(texts)
+
+        monkeypatch.setattr(service.embedder, "embed", flaky)
+    else:
+        real_upsert = vault.index.upsert
+
+        def flaky_upsert(points: Any) -> None:
+            calls["n"] += 1
+            if calls["n"] == 2:  # after 256 points went in
+                raise RuntimeError("injected failure")
+            real_upsert(points)
+
+        monkeypatch.setattr(vault.index, "upsert", flaky_upsert)
+    big = tmp_path / "big.json"
+    big.write_bytes(_bundle(*[_obs(f"b{i}", 100 + i, f"2023-{1 + i % 12:02d}-01")
+                              for i in range(700)]))
+    with pytest.raises(RuntimeError, match="injected"):
+        service.ingest("u1", [big])
+    assert calls["n"] == 2
+    monkeypatch.undo()
+    assert vault.facts.all_chunk_ids() == before_records
+    assert vault.index.chunk_ids() == before_points
+    assert vault.facts.sources() == before_sources
+    assert vault.facts.count("measurements") == 1
+    assert not list(vault.uploads.glob("*")) or len(list(vault.uploads.glob("*"))) == 1
+    assert not vault.work.exists() or not any(vault.work.iterdir())
+    # and the same file goes in whole afterwards
+    assert service.ingest("u1", [big]).files[0].records == 700
