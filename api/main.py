@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.routes import answer, chat, citations, health, me, records, verify
+from api.routes import trends as trends_routes
 from rag.errors import HealthragError, TooLarge
 from rag.service import Service
 from rag.settings import Settings
@@ -106,4 +107,5 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     for router in (health.router, answer.router, records.router, citations.router, chat.router,
                    verify.router, me.router):
         app.include_router(router)
+    app.include_router(trends_routes.router)
     return app

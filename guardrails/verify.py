@@ -2,16 +2,22 @@
 
 Checks, per sentence:
 - every ``[n]`` marker refers to a provided citation;
-- every number and date is grounded: it appears in a quote the sentence cites
-  (or is a count the composer computed from cited records);
+- every number and date is grounded: it appears in a quote the sentence cites, or is
+  a count the composer computed from cited records (``computed``), or is a statistic
+  the composer's code derived from cited facts (``derived``: a mean, a slope, a period's
+  first day) *and* the sentence cites one of the citations it was derived from;
 - no diagnosis phrasing ("you have X").
 Sentences that fail are removed and reported with the reason.
+
+``derived`` is declared by code, never by a model: an LLM-written sentence is verified
+with what its own composer declares (the LLM composer declares nothing derived), so a
+number that is neither quoted nor declared is still rejected.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from guardrails.requests import banned_phrases
@@ -59,6 +65,9 @@ def facts_of(text: str) -> tuple[set[str], set[str]]:
     rest = _ISO_DATE.sub(_iso, text)
     rest = _HUMAN_DATE.sub(_human, rest)
     rest = MARKER.sub(" ", rest)
+    # A range written "0.57-1.00" states both bounds (a minus sign glued to a number,
+    # "-3", is not split off: it is not a range).
+    rest = re.sub(r"(?<=\d)[-–](?=\d)", " – ", rest)
     numbers = {_norm_number(n) for n in _NUMBER.findall(rest)}
     return numbers, dates
 
@@ -69,10 +78,18 @@ def verify(
     *,
     computed: Iterable[str] = (),
     allowed_numbers: Iterable[str] = (),
+    derived: Mapping[str, Collection[int]] | None = None,
 ) -> Verdict:
-    """Check each sentence against the quotes it cites (marker -> quote)."""
+    """Check each sentence against the quotes it cites (marker -> quote).
+
+    ``derived`` maps a number (as written) or an ISO date to the markers of the facts it
+    was computed from; it grounds a sentence that cites at least one of them."""
     verdict = Verdict()
     extra = {_norm_number(c) for c in (*computed, *allowed_numbers)}
+    from_facts: dict[str, set[int]] = {}
+    for key, markers in (derived or {}).items():
+        norm = key if _ISO_DATE.fullmatch(key) else _norm_number(key)
+        from_facts.setdefault(norm, set()).update(markers)
     quote_facts = {m: facts_of(q) for m, q in quotes.items()}
     for sentence in sentences:
         markers = [int(m) for m in MARKER.findall(sentence)]
@@ -91,6 +108,10 @@ def verify(
             n, d = quote_facts[m]
             cited_numbers |= n
             cited_dates |= d
+        cited = set(markers)
+        for key, sources in from_facts.items():
+            if sources & cited:
+                (cited_dates if _ISO_DATE.fullmatch(key) else cited_numbers).add(key)
         missing = sorted(numbers - cited_numbers)
         missing_dates = sorted(dates - cited_dates)
         if missing:

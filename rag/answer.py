@@ -20,7 +20,7 @@ from indexes.knowledge import KnowledgeStore
 from indexes.vaults import VaultManager
 from rag.citations import CitationBuilder
 from rag.compose import Composer, Draft
-from rag.compose_llm import LLMDraft
+from rag.compose_llm import LLMComposer, LLMDraft
 from rag.embedder import Embedder
 from rag.errors import InvalidContent
 from rag.evidence import EvidenceGatherer
@@ -140,7 +140,16 @@ class Answerer:
                 evidence.knowledge
             )
         cites = CitationBuilder(public_url=self.settings.server.public_url)
-        draft = (composer or self.composer).compose(plan, evidence, cites)
+        chosen = composer or self.composer
+        if isinstance(chosen, LLMComposer) and any(
+            t.stats is not None for t in evidence.trends.values()
+        ):
+            # Trend statistics are computed and stated by code; a model retyping means and
+            # slopes could not be verified against the quotes, so these stay extractive.
+            chosen = chosen.fallback
+            common["composer"] = chosen.name
+            common["fallback_reason"] = "trend_statistics"
+        draft = chosen.compose(plan, evidence, cites)
         if isinstance(draft, LLMDraft):
             common["composer"] = draft.composer
             common["model"] = draft.model
@@ -209,7 +218,7 @@ class Answerer:
         quotes = {c.marker: c.quote for c in cites.citations}
         asked_numbers, _ = facts_of(question)  # echoing the user's own numbers is fine
         verdict = verify(draft.sentences, quotes, computed=draft.computed,
-                         allowed_numbers=asked_numbers)
+                         allowed_numbers=asked_numbers, derived=draft.derived)
         for _sentence, reason in verdict.removed:
             log.warning("verifier removed a sentence reason=%s", re.sub(r"\d", "#", reason))
         sentences = list(prefix) + verdict.kept

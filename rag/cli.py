@@ -52,7 +52,7 @@ class ProgressBar:
             unit = "B" if phase == "parse" else " chunks"
             self._bar = self._tqdm(total=total, unit=unit, unit_scale=phase == "parse",
                                    desc=self.LABELS.get(phase, phase), file=sys.stderr,
-                                   leave=False, dynamic_ncols=True, mininterval=0.2)
+                                   leave=True, dynamic_ncols=True, mininterval=0.2)
         self._bar.update(done - self._bar.n)
 
     def close(self) -> None:
@@ -204,7 +204,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-EVALS = {"records": "eval.record_qa", "safety": "eval.safety", "retrieval": "eval.retrieval"}
+EVALS = {"records": "eval.record_qa", "safety": "eval.safety", "retrieval": "eval.retrieval",
+         "trends": "eval.trend_qa"}
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -288,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("records", "record question answering on Synthea patients"),
         ("safety", "triage, over-triage, MedSafetyBench and injection suites"),
         ("retrieval", "BM25, dense, hybrid and llama-index side by side (nfcorpus, medquad)"),
+        ("trends", "trend-answer accuracy on Fitbit and generated Apple Health exports"),
     ):
         e = esub.add_parser(name, help=helptext, add_help=False)
         e.add_argument("eval_args", nargs=argparse.REMAINDER)

@@ -7,6 +7,7 @@ source. It never invents: absent facts give "I couldn't find that in your record
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from rag.citations import CitationBuilder
 from rag.evidence import Evidence, Point, Series
 from rag.planner import Plan
 from rag.terms import fold
+from rag.trends import Stats, TrendResult, about_same, relative_change
 from rag.types import MONTH_NAMES, human_number
 
 MONTHS = MONTH_NAMES
@@ -41,6 +43,10 @@ def _of(name: str, language: str) -> str:
     if language != "fr":
         return ""
     return "d'" if fold(name)[:1] in set("aeiouyh") else "de "
+
+
+def _dates(points: list[Point]) -> list[str]:
+    return [p.date[:10] for p in points if p.date]
 
 
 def value_text(p: Point) -> str:
@@ -156,6 +162,17 @@ class Draft:
     sentences: list[str] = field(default_factory=list)
     computed: set[str] = field(default_factory=set)  # numbers derived by code (counts)
     flags: set[str] = field(default_factory=set)
+    # statistics computed by code (means, slopes, changes, period dates) -> the markers of
+    # the facts they come from; the verifier accepts them only in sentences citing those
+    derived: dict[str, set[int]] = field(default_factory=dict)
+
+    def declare(self, sentence: str, *facts: str) -> str:
+        """Declare ``facts`` (numbers as written, ISO dates) derived from what ``sentence``
+        cites; returns the sentence, to append."""
+        markers = {int(m) for m in re.findall(r"\[(\d+)\]", sentence)}
+        for fact in facts:
+            self.derived.setdefault(fact, set()).update(markers)
+        return sentence
 
     @property
     def text(self) -> str:
@@ -284,6 +301,24 @@ def safe_quote(rec: StoredRecord) -> str:
     return rec.text[best[0] : best[1]].strip()
 
 
+def range_sentence(p: Point, cites: CitationBuilder, draft: Draft, lang: str) -> None:
+    """The reference-range (or flag) sentence for the latest point."""
+    t = T[lang]
+    if p.value is None or p.value2 is not None:
+        return
+    unit = human_unit(p.unit)
+    if p.ref_low is not None and p.ref_high is not None:
+        rng = f"{human_number(p.ref_low)}–{human_number(p.ref_high)} {unit}".strip()
+        key = "above" if p.value > p.ref_high else "below" if p.value < p.ref_low else "within"
+        draft.sentences.append(t[key].format(range=rng, m=cites.record(p.record)))
+    elif p.interpretation and p.interpretation.upper() in {"H", "L", "HH", "LL", "A"}:
+        from ingest.fhir import flag_word
+
+        draft.sentences.append(
+            t["flagged"].format(flag=flag_word(p.interpretation), m=cites.record(p.record))
+        )
+
+
 class ExtractiveComposer(Composer):
     name = "extractive"
 
@@ -297,7 +332,13 @@ class ExtractiveComposer(Composer):
             draft.sentences.append(T[lang]["out_of_scope"])
         elif plan.intent in {"value", "trend"} and evidence.series:
             for series in evidence.series:
-                self._series(plan, series, evidence, cites, draft, lang)
+                result = evidence.trends.get(series.term.key)
+                if plan.intent == "trend" and result is not None:
+                    TrendWriter(plan, result, cites, draft, lang).write()
+                    self._explain(plan, evidence.explainers.get(series.term.key, []), cites,
+                                  draft, lang, 1)
+                else:
+                    self._series(plan, series, evidence, cites, draft, lang)
             draft.sentences.append(T[lang]["clinician"])
         elif plan.intent == "list" and plan.category:
             self._list(plan.category, evidence.items, cites, draft, lang)
@@ -335,11 +376,13 @@ class ExtractiveComposer(Composer):
                 f"{value_text(p)} {t['on']} {human_date(p.date, lang)} [{cites.record(p.record)}]"
                 for p in shown
             ]
-            draft.sentences.append(
+            # A point's date is the stored fact's: a lab row in a document cites its row,
+            # while the date sits in the report's header, so dates are declared derived.
+            draft.sentences.append(draft.declare(
                 t["series"].format(
                     name=name, window=window, items=_join(items, lang), of=_of(name, lang)
-                )
-            )
+                ), *_dates(shown)
+            ))
             first, last = shown[0], shown[-1]
             if first.value is not None and last.value is not None:
                 draft.sentences.append(
@@ -354,15 +397,15 @@ class ExtractiveComposer(Composer):
         else:
             latest = points[-1]
             m = cites.record(latest.record)
-            draft.sentences.append(
+            draft.sentences.append(draft.declare(
                 t["latest"].format(
                     name=name,
                     value=value_text(latest),
                     date=human_date(latest.date, lang),
                     m=m,
                     of=_of(name, lang),
-                )
-            )
+                ), *_dates([latest])
+            ))
             self._range(latest, cites, draft, lang)
             earlier = [p for p in points[:-1] if p.date != latest.date or p.value != latest.value]
             if earlier and latest.value is not None and earlier[-1].value is not None:
@@ -373,31 +416,18 @@ class ExtractiveComposer(Composer):
                     direction = t["down"]
                 else:
                     direction = t["same"]
-                draft.sentences.append(
+                draft.sentences.append(draft.declare(
                     t["previous"].format(
                         value=value_text(prev),
                         date=human_date(prev.date, lang),
                         m=cites.record(prev.record),
                         direction=direction,
-                    )
-                )
+                    ), *_dates([prev])
+                ))
         self._explain(plan, ev.explainers.get(series.term.key, []), cites, draft, lang, 1)
 
     def _range(self, p: Point, cites: CitationBuilder, draft: Draft, lang: str) -> None:
-        t = T[lang]
-        if p.value is None or p.value2 is not None:
-            return
-        unit = human_unit(p.unit)
-        if p.ref_low is not None and p.ref_high is not None:
-            rng = f"{human_number(p.ref_low)}–{human_number(p.ref_high)} {unit}".strip()
-            key = "above" if p.value > p.ref_high else "below" if p.value < p.ref_low else "within"
-            draft.sentences.append(t[key].format(range=rng, m=cites.record(p.record)))
-        elif p.interpretation and p.interpretation.upper() in {"H", "L", "HH", "LL", "A"}:
-            from ingest.fhir import flag_word
-
-            draft.sentences.append(
-                t["flagged"].format(flag=flag_word(p.interpretation), m=cites.record(p.record))
-            )
+        range_sentence(p, cites, draft, lang)
 
     def _explain(
         self,
@@ -550,3 +580,330 @@ class ExtractiveComposer(Composer):
         for sec in sections[:2]:
             for quote in best_sentences(sec.text, plan.question, 2):
                 draft.sentences.append(cited_sentence(quote, cites.knowledge(sec, quote)))
+
+
+# ---------------------------------------------------------------- trends
+
+TT: dict[str, dict[str, str]] = {
+    "en": {
+        "yes_down": "Yes: your {name} has been going down {period}, by about {slope} {unit} "
+        "per {per} {m}.",
+        "yes_up": "Yes: your {name} has been going up {period}, by about {slope} {unit} "
+        "per {per} {m}.",
+        "no_down": "No: your {name} has been going down {period}, by about {slope} {unit} "
+        "per {per} {m}.",
+        "no_up": "No: your {name} has been going up {period}, by about {slope} {unit} "
+        "per {per} {m}.",
+        "no_stable": "No clear change: your {name} has been stable {period} (the trend line "
+        "moves less than {pct}% of the average) {m}.",
+        "mean": "Your {name} {period} averaged {mean} {unit}{each} over {n} {days} {m}.",
+        "one_day": "Your {name} {period}: {value} {m}.",
+        "mean_bp": "Your {name} {period} averaged {mean} over {n} {days} {m}.",
+        "total": "You recorded {total} {unit} {period}, on {n} {days} with data {m}.",
+        "before_down": "That is down {pct}% from {mean} {unit}{each} over the {n} {days} "
+        "before ({period}) {m}.",
+        "before_up": "That is up {pct}% from {mean} {unit}{each} over the {n} {days} "
+        "before ({period}) {m}.",
+        "before_same": "That is about the same as the {mean} {unit}{each} over the {n} {days} "
+        "before ({period}) {m}.",
+        "before_total": "In the period before ({period}) you recorded {total} {unit} {m}.",
+        "range": "Lowest {lo} on {lo_date} {m1}; highest {hi} on {hi_date} {m2}.",
+        "sparse": "Across these {n} {days} the average was {mean}; the lowest was {lo} on "
+        "{lo_date} {m1} and the highest {hi} on {hi_date} {m2}.",
+        "trend_down": "The trend line goes down by about {slope} {unit} per {per} {m}.",
+        "trend_up": "The trend line goes up by about {slope} {unit} per {per} {m}.",
+        "trend_stable": "The trend is stable: the trend line moves less than {pct}% of the "
+        "average over the period {m}.",
+        "trend_noisy": "There is no clear trend: a change of about {slope} {unit} per {per} is "
+        "within the day-to-day variation {m}.",
+        "no_noisy": "No clear change: your {name} shows no clear trend {period}; a change of "
+        "about {slope} {unit} per {per} is within the day-to-day variation {m}.",
+        "absent": "I couldn't find any {name} data in your records{period}.",
+        "upload": "If you use a health app or a device, you can upload its export.",
+        "series": "Your {name} results {period}: {items}.",
+        "week": "week", "month": "month", "year": "year",
+        "a_night": " a night", "a_day": " a day",
+        "nights": "nights", "days": "days", "results": "results", "measurements": "measurements",
+        "in": "in {x}", "on_day": "on {x}", "week_of": "in the week of {x}",
+        "from_to": "from {a} to {b}",
+    },
+    "fr": {
+        "yes_down": "Oui : la tendance de {name} est à la baisse {period}, d'environ {slope} "
+        "{unit} par {per} {m}.",
+        "yes_up": "Oui : la tendance de {name} est à la hausse {period}, d'environ {slope} "
+        "{unit} par {per} {m}.",
+        "no_down": "Non : la tendance de {name} est à la baisse {period}, d'environ {slope} "
+        "{unit} par {per} {m}.",
+        "no_up": "Non : la tendance de {name} est à la hausse {period}, d'environ {slope} "
+        "{unit} par {per} {m}.",
+        "no_stable": "Pas de changement net : la tendance de {name} est stable {period} (la "
+        "droite de tendance varie de moins de {pct} % de la moyenne) {m}.",
+        "mean": "{Name} {period} : en moyenne {mean} {unit}{each} sur {n} {days} {m}.",
+        "one_day": "{Name} {period} : {value} {m}.",
+        "mean_bp": "{Name} {period} : en moyenne {mean} sur {n} {days} {m}.",
+        "total": "{Name} {period} : {total} {unit} au total, sur {n} {days} avec des données "
+        "{m}.",
+        "before_down": "C'est {pct} % de moins que les {mean} {unit}{each} des {n} {days} "
+        "d'avant ({period}) {m}.",
+        "before_up": "C'est {pct} % de plus que les {mean} {unit}{each} des {n} {days} "
+        "d'avant ({period}) {m}.",
+        "before_same": "C'est à peu près comme les {mean} {unit}{each} des {n} {days} "
+        "d'avant ({period}) {m}.",
+        "before_total": "Sur la période d'avant ({period}) : {total} {unit} {m}.",
+        "range": "Minimum {lo} le {lo_date} {m1} ; maximum {hi} le {hi_date} {m2}.",
+        "sparse": "Sur ces {n} {days}, la moyenne est de {mean} ; le plus bas {lo} le "
+        "{lo_date} {m1} et le plus haut {hi} le {hi_date} {m2}.",
+        "trend_down": "La droite de tendance baisse d'environ {slope} {unit} par {per} {m}.",
+        "trend_up": "La droite de tendance monte d'environ {slope} {unit} par {per} {m}.",
+        "trend_stable": "La tendance est stable : la droite de tendance varie de moins de "
+        "{pct} % de la moyenne sur la période {m}.",
+        "trend_noisy": "Pas de tendance nette : une variation d'environ {slope} {unit} par {per} "
+        "reste dans les variations d'un jour à l'autre {m}.",
+        "no_noisy": "Pas de changement net : pas de tendance nette {period} ; une variation "
+        "d'environ {slope} {unit} par {per} reste dans les variations d'un jour à l'autre {m}.",
+        "absent": "Je n'ai pas trouvé de données {of}{name} dans votre dossier{period}.",
+        "upload": "Si vous utilisez une application ou un appareil de santé, vous pouvez "
+        "ajouter son export.",
+        "series": "Vos résultats {of}{name} {period} : {items}.",
+        "week": "semaine", "month": "mois", "year": "an",
+        "a_night": " par nuit", "a_day": " par jour",
+        "nights": "nuits", "days": "jours", "results": "résultats", "measurements": "mesures",
+        "in": "en {x}", "on_day": "le {x}", "week_of": "la semaine du {x}",
+        "from_to": "du {a} au {b}",
+    },
+}
+# Wellness unit words in French ("steps" -> "pas").
+UNIT_FR = {"steps": "pas", "workouts": "séances", "floors": "étages"}
+_ASKS_DOWN = re.compile(r"\b(going down|decreas\w*|dropp\w*|falling|losing|lower\w*|"
+                        r"en baisse|baiss\w*|diminu\w*|descend\w*)\b")
+_ASKS_UP = re.compile(r"\b(going up|increas\w*|rising|gaining|higher|en hausse|augment\w*|"
+                      r"mont(?:e|ent|er|ee))\b")
+_ASKS_TOTAL = re.compile(r"\b(how many|in total|total|combien|au total)\b")
+STABLE_PCT = "2"  # rag.trends.STABLE_FRACTION as people read it
+
+
+def percent(x: float) -> str:
+    """12.3 -> "12", 3.44 -> "3.4": percentages read with at most one decimal."""
+    text = f"{x:.0f}" if x >= 10 else f"{x:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+class TrendWriter:
+    """Writes a trend answer from a :class:`~rag.trends.TrendResult`: every number is
+    either a stored value quoted by the citation next to it, or a statistic declared on
+    the draft as derived from the facts the sentence cites."""
+
+    MAX_CITED = 8
+
+    def __init__(self, plan: Plan, result: TrendResult, cites: CitationBuilder, draft: Draft,
+                 lang: str) -> None:
+        self.plan, self.r, self.cites, self.draft, self.lang = plan, result, cites, draft, lang
+        self.t = TT[lang]
+        self.name = result.term.display(lang)
+        self.folded = fold(plan.question)
+        metric = result.metric
+        unit = metric.unit_text if metric else human_unit(result.unit)
+        self.unit = UNIT_FR.get(unit, unit) if lang == "fr" else unit
+        key = metric.key if metric else ""
+        self.night = key.startswith("sleep")
+        self.count_like = metric is not None and metric.key == "workouts"
+        self.each = ""
+        if result.daily and metric is not None and metric.cumulative:
+            self.each = self.t["a_night" if self.night else "a_day"]
+        kind = "nights" if self.night else "days" if result.daily else (
+            "results" if result.term.kind == "lab" else "measurements")
+        self.days = self.t[kind]
+        self.bp = result.stats2 is not None
+        self.stated_slope = False  # a yes/no answer already gave the slope
+
+    # -------------------------------------------------------- helpers
+
+    def _m(self, *records: StoredRecord) -> str:
+        markers: list[int] = []
+        for rec in records:
+            m = self.cites.record(rec)
+            if m not in markers:
+                markers.append(m)
+        return "".join(f"[{m}]" for m in markers)
+
+    def _date(self, iso: str) -> str:
+        return human_date(iso, self.lang)
+
+    def _period(self, start: dt.date, end: dt.date, calendar: str | None) -> tuple[str, list[str]]:
+        """How a period reads, and the facts (dates, years) it states."""
+        t = self.t
+        if calendar == "year" and start.month == 1 and start.day == 1:
+            return t["in"].format(x=start.year), [str(start.year)]
+        if calendar == "month" and start.day == 1:
+            month = MONTHS.get(self.lang, MONTHS["en"])[start.month - 1]
+            return t["in"].format(x=f"{month} {start.year}"), [str(start.year)]
+        if calendar == "week":
+            return t["week_of"].format(x=self._date(start.isoformat())), [start.isoformat()]
+        if start == end:
+            return t["on_day"].format(x=self._date(start.isoformat())), [start.isoformat()]
+        text = t["from_to"].format(a=self._date(start.isoformat()), b=self._date(end.isoformat()))
+        return text, [start.isoformat(), end.isoformat()]
+
+    def _say(self, sentence: str, *facts: str) -> None:
+        self.draft.sentences.append(self.draft.declare(sentence, *facts))
+
+    def _value(self, value: float) -> str:
+        return f"{human_number(value)} {self.unit}".strip()
+
+    def _support(self, stats: Stats) -> tuple[StoredRecord, ...]:
+        """What a period's mean cites: its monthly summaries, else its first and last
+        records (the weeks or results holding the first and last days)."""
+        if stats.summaries:
+            return stats.summaries
+        return (stats.first.records[0], stats.last.records[0])
+
+    # -------------------------------------------------------- the answer
+
+    def write(self) -> None:
+        r, t = self.r, self.t
+        stats = r.stats
+        if stats is None or r.start is None or r.end is None:
+            phrase = self.plan.window.phrase  # the question's words: nothing to ground
+            period = T[self.lang]["window_in"].format(phrase=phrase) if phrase else ""
+            self.draft.sentences.append(t["absent"].format(
+                name=self.name, period=period, of=_of(self.name, self.lang)))
+            self.draft.sentences.append(t["upload"] if r.daily else T[self.lang]["upload"])
+            return
+        period, period_facts = self._period(r.start, r.end, r.calendar)
+        self._direction_answer(stats, period, period_facts)
+        if r.daily:
+            self._daily(stats, period, period_facts)
+        else:
+            self._sparse(stats, period, period_facts)
+
+    def _direction_answer(self, stats: Stats, period: str, facts: list[str]) -> None:
+        down, up = _ASKS_DOWN.search(self.folded), _ASKS_UP.search(self.folded)
+        if stats.slope is None or stats.direction is None or bool(down) == bool(up):
+            return
+        m = self._m(stats.first.records[0], stats.last.records[0])
+        slope = human_number(abs(stats.slope.value))
+        if stats.direction == "stable":
+            key = "no_noisy" if stats.stable_reason == "noisy" else "no_stable"
+        elif stats.direction == "down":
+            key = "yes_down" if down else "no_down"
+        else:
+            key = "yes_up" if up else "no_up"
+        self._say(self.t[key].format(name=self.name, period=period, slope=slope,
+                                     unit=self.unit, per=self.t[stats.slope.per], m=m,
+                                     pct=STABLE_PCT),
+                  *facts, slope, STABLE_PCT)
+        self.stated_slope = True
+
+    def _mean_text(self, stats: Stats) -> tuple[str, list[str]]:
+        if self.bp and self.r.stats2 is not None:
+            s, d = human_number(stats.mean), human_number(self.r.stats2.mean)
+            return f"{s}/{d} {human_unit(self.r.unit) or 'mmHg'}", [s, d]
+        mean = human_number(stats.mean)
+        return mean, [mean]
+
+    def _daily(self, stats: Stats, period: str, facts: list[str]) -> None:
+        t = self.t
+        name_cap = self.name[:1].upper() + self.name[1:]
+        support = self._m(*self._support(stats))
+        n = str(stats.n)
+        if stats.n == 1 and self.r.calendar == "day":  # one day asked: its value, no stats
+            self._say(t["one_day"].format(name=self.name, Name=name_cap, period=period,
+                                          value=self._value(stats.first.value),
+                                          m=self._m(stats.first.records[0])), *facts)
+            return
+        if self.count_like or _ASKS_TOTAL.search(self.folded):
+            total = human_number(stats.total)
+            self._say(t["total"].format(total=total, unit=self.unit, period=period, n=n,
+                                        days=self.days, m=support, Name=name_cap),
+                      total, n, *facts)
+        if not self.count_like:
+            mean, mean_facts = self._mean_text(stats)
+            key = "mean_bp" if self.bp else "mean"
+            self._say(t[key].format(name=self.name, Name=name_cap, period=period, mean=mean,
+                                    unit=self.unit, each=self.each, n=n, days=self.days,
+                                    m=support),
+                      *mean_facts, n, *facts)
+        self._compare(stats)
+        if stats.n > 1 and not self.bp and not self.count_like:
+            self._say(t["range"].format(
+                lo=self._value(stats.min.value), lo_date=self._date(stats.min.date),
+                hi=self._value(stats.max.value), hi_date=self._date(stats.max.date),
+                m1=self._m(stats.min.records[0]), m2=self._m(stats.max.records[0])))
+        if not self.count_like:  # days without a workout are not recorded: no slope
+            self._slope(stats)
+
+    def _compare(self, stats: Stats) -> None:
+        r, t = self.r, self.t
+        prev = r.previous
+        if prev is None or r.previous_start is None or r.previous_end is None:
+            return
+        if len(self.cites.citations) >= self.MAX_CITED:
+            return
+        period, facts = self._period(r.previous_start, r.previous_end, r.calendar)
+        m = self._m(*self._support(prev))
+        if self.count_like:
+            total = human_number(prev.total)
+            self._say(t["before_total"].format(period=period, total=total, unit=self.unit, m=m),
+                      total, *facts)
+            return
+        if self.bp:
+            return
+        mean, n = human_number(prev.mean), str(prev.n)
+        change = relative_change(stats.mean, prev.mean)
+        if change is None or about_same(stats.mean, prev.mean):
+            key, pct = "before_same", ""
+        else:
+            key, pct = ("before_down" if change < 0 else "before_up"), percent(abs(change))
+        self._say(t[key].format(pct=pct, mean=mean, unit=self.unit, each=self.each, n=n,
+                                days=self.days, period=period, m=m),
+                  mean, n, pct, *facts)
+
+    def _slope(self, stats: Stats) -> None:
+        if stats.slope is None or stats.direction is None or self.stated_slope:
+            return
+        t = self.t
+        m = self._m(stats.first.records[0], stats.last.records[0])
+        slope = human_number(abs(stats.slope.value))
+        key = {"down": "trend_down", "up": "trend_up", "stable": "trend_stable"}[stats.direction]
+        if stats.stable_reason == "noisy":
+            key = "trend_noisy"
+        unit = f"{human_unit(self.r.unit) or 'mmHg'}" if self.bp else self.unit
+        self._say(t[key].format(slope=slope, unit=unit, per=t[stats.slope.per], m=m,
+                                pct=STABLE_PCT), slope, STABLE_PCT)
+
+    def _sparse(self, stats: Stats, period: str, facts: list[str]) -> None:
+        t, r = self.t, self.r
+        shown = r.points[-10:]
+        items = [f"{value_text(p)} {T[self.lang]['on']} {human_date(p.date, self.lang)} "
+                 f"{self._m(*p.records)}" for p in shown]
+        if self.plan.window.bounded:
+            self._say(t["series"].format(name=self.name, period=period,
+                                         items=_join(items, self.lang),
+                                         of=_of(self.name, self.lang)), *facts)
+        else:
+            self.draft.sentences.append(T[self.lang]["series"].format(
+                name=self.name, window="", items=_join(items, self.lang),
+                of=_of(self.name, self.lang)))
+        first, last = shown[0], shown[-1]
+        if len(shown) > 1 and first.value is not None and last.value is not None:
+            self.draft.sentences.append(T[self.lang]["series_dir"].format(
+                first=value_text(first), last=value_text(last),
+                m1=self.cites.record(first.record), m2=self.cites.record(last.record)))
+        if stats.n >= 3:
+            mean, mean_facts = self._mean_text(stats)
+            unit = "" if self.bp else f" {self.unit}".rstrip()
+            lo, hi = (value_text(p) for p in self._extremes(stats))
+            self._say(t["sparse"].format(
+                n=str(stats.n), days=self.days, mean=f"{mean}{unit}", lo=lo,
+                lo_date=self._date(stats.min.date), hi=hi, hi_date=self._date(stats.max.date),
+                m1=self._m(stats.min.records[0]), m2=self._m(stats.max.records[0])),
+                *mean_facts, str(stats.n))
+            self._slope(stats)
+        range_sentence(shown[-1], self.cites, self.draft, self.lang)
+
+    def _extremes(self, stats: Stats) -> tuple[Point, Point]:
+        """The points holding the min and the max (for their value text, with units)."""
+        def at(sp_date: str, value: float) -> Point:
+            return next(p for p in self.r.points if p.day == sp_date and p.value == value)
+
+        return at(stats.min.date, stats.min.value), at(stats.max.date, stats.max.value)

@@ -1,7 +1,8 @@
 """Gathering evidence for a plan: facts-store lookups first, hybrid retrieval second.
 
 Everything returned is typed and carries the stored record it came from, so the
-composer can cite it and quote it exactly.
+composer can cite it and quote it exactly. Series points and blood-pressure pairing
+live in :mod:`rag.trends` (``Point`` is re-exported here for the composers).
 """
 
 from __future__ import annotations
@@ -9,28 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indexes.base import SearchOptions
-from indexes.facts import StoredItem, StoredMeasurement, StoredRecord
+from indexes.facts import StoredItem, StoredRecord
 from indexes.knowledge import KnowledgeStore, StoredSection
 from indexes.vaults import Vault
 from rag.planner import Plan, TimeWindow
 from rag.settings import Settings
 from rag.terms import Term, fold
-
-BP_SYSTOLIC, BP_DIASTOLIC = "8480-6", "8462-4"
-BP_KEYS = {"blood_pressure", "systolic_bp", "diastolic_bp"}
-
-
-@dataclass(frozen=True)
-class Point:
-    value: float | None
-    unit: str | None
-    text: str | None
-    date: str | None
-    ref_low: float | None
-    ref_high: float | None
-    interpretation: str | None
-    record: StoredRecord
-    value2: float | None = None  # diastolic, for blood pressure
+from rag.trends import (
+    BP_DIASTOLIC,
+    BP_KEYS,
+    BP_SYSTOLIC,
+    Point,
+    TrendResult,
+    series_points,
+    trend,
+)
 
 
 @dataclass
@@ -46,54 +40,12 @@ class Evidence:
     records: list[StoredRecord] = field(default_factory=list)
     knowledge: list[StoredSection] = field(default_factory=list)
     explainers: dict[str, list[StoredSection]] = field(default_factory=dict)
+    # term key -> the computed trend (trend questions): statistics stated by code
+    trends: dict[str, TrendResult] = field(default_factory=dict)
 
 
-def _measurement_points(
-    found: list[StoredMeasurement], records: dict[str, StoredRecord], window: TimeWindow, bp: bool
-) -> list[Point]:
-    points: list[Point] = []
-    if bp:
-        by_record: dict[str, dict[str, StoredMeasurement]] = {}
-        for sm in found:
-            by_record.setdefault(sm.chunk_id, {})[sm.m.code] = sm
-        for chunk_id, pair in by_record.items():
-            s, d = pair.get(BP_SYSTOLIC), pair.get(BP_DIASTOLIC)
-            if s is None or d is None or chunk_id not in records:
-                continue
-            if not window.contains(s.m.effective):
-                continue
-            points.append(
-                Point(
-                    s.m.value,
-                    s.m.unit,
-                    None,
-                    s.m.effective,
-                    None,
-                    None,
-                    s.m.interpretation or d.m.interpretation,
-                    records[chunk_id],
-                    value2=d.m.value,
-                )
-            )
-    else:
-        for sm in found:
-            if sm.chunk_id not in records or not window.contains(sm.m.effective):
-                continue
-            m = sm.m
-            points.append(
-                Point(
-                    m.value,
-                    m.unit,
-                    m.value_text,
-                    m.effective,
-                    m.ref_low,
-                    m.ref_high,
-                    m.interpretation,
-                    records[sm.chunk_id],
-                )
-            )
-    points.sort(key=lambda p: (p.date or "", p.record.chunk_id))
-    return points
+__all__ = ["BP_DIASTOLIC", "BP_KEYS", "BP_SYSTOLIC", "Evidence", "EvidenceGatherer", "Point",
+           "Series"]
 
 
 class EvidenceGatherer:
@@ -110,7 +62,7 @@ class EvidenceGatherer:
         if not found and not bp:
             found = vault.facts.measurements(display_like=term.display_en)
         records = vault.facts.records_by_chunks(sorted({f.chunk_id for f in found}))
-        return Series(term, _measurement_points(found, records, window, bp))
+        return Series(term, series_points(found, records, window, bp))
 
     def items(
         self, vault: Vault, category: str, name: str | None = None
@@ -177,6 +129,8 @@ class EvidenceGatherer:
         for term in (terms if terms is not None else plan.terms)[:3]:
             if plan.intent in {"value", "trend"}:
                 ev.series.append(self.series(vault, term, plan.window))
+            if plan.intent == "trend":
+                ev.trends[term.key] = trend(vault, term, plan.window, today=plan.today)
             ev.explainers[term.key] = self.explainers(term, plan.language)
         if plan.category:
             ev.items = self.items(vault, plan.category, plan.item_query)

@@ -168,6 +168,7 @@ class Ingestor:
             return FileReport(source.name, "unchanged", file_hash=source.file_hash)
         self.vault.work.mkdir(parents=True, exist_ok=True)
         kind, parsed = parse_source(source, self.settings.ingest, self.vault.work)
+        self.parse_progress(source.size, source.size)
         return self.ingest_parsed(parsed, name=source.name, file_hash=source.file_hash,
                                   kind=kind, original=source.path)
 

@@ -143,3 +143,17 @@ def test_eval_records_passes_its_own_options(tmp_path: Path) -> None:
              "--out", str(out)], tmp_path / "d")
     assert r.returncode == 0, r.stderr
     assert "Accuracy" in out.read_text()
+
+
+def test_ingest_shows_a_progress_bar_on_stderr_and_keeps_stdout_json(tmp_path: Path) -> None:
+    from eval.gen_apple_health import generate
+
+    export = tmp_path / "export.xml"
+    generate(export, size_mb=None, seed=1, days=40)
+    r = run(["ingest", "--user", "u1", "--json", "--progress", str(export)], tmp_path / "d")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["kinds"] == ["apple_health"]  # stdout stays pure JSON
+    assert "reading" in r.stderr and "100%" in r.stderr
+    assert "embedding" in r.stderr
+    quiet = run(["ingest", "--user", "u2", "--json", str(export)], tmp_path / "d")
+    assert "reading" not in quiet.stderr  # no bar when stderr is not a terminal

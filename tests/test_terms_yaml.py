@@ -35,7 +35,7 @@ REQUIRED_FIELDS = {
     "synonyms_en": list,
     "synonyms_fr": list,
 }
-KINDS = {"lab", "vital", "score"}
+KINDS = {"lab", "vital", "score", "wellness"}
 
 REQUIRED_KEYS = {
     # labs
@@ -78,6 +78,8 @@ EXPECTED_SYNONYM_KEYS = {
 
 KEY_RE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 LOINC_RE = re.compile(r"^\d{1,7}-\d$")
+# The code ingest/wellness.py gives a daily metric that no LOINC code fits exactly.
+WELLNESS_CODE_RE = re.compile(r"^wellness-[a-z][a-z0-9_]*$")
 
 
 def loinc_check_digit_ok(code: str) -> bool:
@@ -165,7 +167,9 @@ def test_loinc_codes_unique_and_well_formed(terms: list[dict]) -> None:
     problems = []
     for t in terms:
         for code in t["loinc"]:
-            if not LOINC_RE.match(code):
+            if t["kind"] == "wellness" and WELLNESS_CODE_RE.match(code):
+                pass
+            elif not LOINC_RE.match(code):
                 problems.append(f"{t['key']}: malformed LOINC {code!r}")
             elif not loinc_check_digit_ok(code):
                 problems.append(f"{t['key']}: bad LOINC check digit {code!r}")
@@ -291,3 +295,26 @@ def test_us_core_lab_and_vital_codes_are_covered(code_to_key: dict[str, str]) ->
     assert found, "no laboratory / vital-signs Observations found in the US Core examples"
     missing = sorted(f"{code} ({src})" for code, src in found.items() if code not in code_to_key)
     assert not missing, "LOINC codes without a key:\n" + "\n".join(missing)
+
+
+# --------------------------------------------------------------------------- wellness
+
+
+def test_wellness_terms_use_the_codes_wellness_facts_are_stored_under(
+    terms: list[dict], code_to_key: dict[str, str]
+) -> None:
+    """Every code a wellness term lists is one a daily metric is stored under, and the
+    metrics people ask about have a term (so their facts can be found at all)."""
+    from ingest.wellness import METRICS
+
+    metric_codes = {m.code for m in METRICS.values()}
+    for t in terms:
+        if t["kind"] == "wellness":
+            stray = set(t["loinc"]) - metric_codes
+            assert not stray, f"{t['key']}: codes no wellness metric uses: {sorted(stray)}"
+    asked = ["steps", "sleep_total", "sleep_deep", "sleep_rem", "distance", "active_energy",
+             "exercise_minutes", "resting_heart_rate", "hrv", "vo2max", "body_fat", "workouts",
+             "calories_in", "weight", "heart_rate", "systolic_bp", "diastolic_bp", "glucose",
+             "spo2", "bmi"]
+    missing = [k for k in asked if METRICS[k].code not in code_to_key]
+    assert not missing, f"wellness metrics without a term: {missing}"

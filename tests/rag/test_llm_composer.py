@@ -347,7 +347,9 @@ QUOTES = {1: "Hemoglobin A1c 6.8 % on 2026-09-14 (reference 4–5.6 %, high)."}
         ("Your A1c was 6.8 % on 14 September 2026. [1]", None),
         ("Your A1c was **6.8 %** [1].", None),
         ("Your A1c was **7.4 %** [1].", "rejected:ungrounded_number"),
-        ("Your A1c was between 6.8-7.4 % [1].", "rejected:ungrounded_digits"),
+        # a range states both bounds: 7.4 is read as a number, and is not in the quote
+        ("Your A1c was between 6.8-7.4 % [1].", "rejected:ungrounded_number"),
+        ("Your A1c was 6.8 % [1], 7.4x the usual.", "rejected:ungrounded_digits"),
         ("Your A1c was 6.8 % [1]. It was 7.4 % before.", "rejected:ungrounded_number"),
         ("Your A1c was 6.8 % on 2026-09-15 [1].", "rejected:ungrounded_date"),
         ("Your A1c was high.", "rejected:no_citation"),
