@@ -21,6 +21,7 @@ from guardrails.quarantine import injection_flags
 from indexes.base import IndexPoint
 from indexes.facts import FactsStore, select_in
 from indexes.vaults import Vault
+from ingest.apple_health import is_apple_health
 from ingest.base import Source, source_from_bytes
 from ingest.detect import parse_source
 from rag.embedder import Embedder, embed_cached
@@ -84,10 +85,35 @@ class IngestSummary:
         }
 
 
+# Beside export.xml, an unzipped Apple Health export holds a CDA copy of the same data and
+# files that are not health records; reading a folder skips them as the zip path does.
+_APPLE_SIDE_FILES = {"export_cda.xml"}
+_APPLE_SIDE_DIRS = {"workout-routes", "electrocardiograms"}
+
+
+def _apple_roots(files: list[Path]) -> set[Path]:
+    roots = set()
+    for f in files:
+        if f.name == "export.xml":
+            with f.open("rb") as fh:
+                if is_apple_health(fh.read(65536)):
+                    roots.add(f.parent)
+    return roots
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     for p in paths:
         if p.is_dir():
-            yield from sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith("."))
+            files = sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith("."))
+            roots = _apple_roots(files)
+            for f in files:
+                root = next((r for r in roots if r in f.parents), None)
+                if root is not None and (
+                    f.name in _APPLE_SIDE_FILES
+                    or _APPLE_SIDE_DIRS & set(f.relative_to(root).parts[:-1])
+                ):
+                    continue
+                yield f
         else:
             yield p
 

@@ -92,7 +92,7 @@ def _annotate(ax: Axes, day: dt.date, value: float, label: str, below: bool,
     """``where``: the day's place along the period (0..1), so edge labels stay inside."""
     x = _x([day])[0]
     ha = "left" if where < 0.1 else "right" if where > 0.9 else "center"
-    ax.annotate(f"{label} {value:.4g}\n{_human(day)}", xy=(x, value),
+    ax.annotate(f"{label} {human_number(value)}\n{_human(day)}", xy=(x, value),
                 xytext=(0, -26 if below else 14), textcoords="offset points", ha=ha,
                 fontsize=8, color=INK,
                 arrowprops={"arrowstyle": "-", "color": MUTED, "linewidth": 0.8})

@@ -96,3 +96,19 @@ def test_each_shared_sample_kind_ingests(service: Any, parts: tuple[str, ...], k
     assert sum(f.records for f in ingested) > 0
     vault = service.vaults.open("u1")
     assert vault.index.chunk_ids() == vault.facts.all_chunk_ids()
+
+
+def test_an_unzipped_apple_export_folder_reads_like_the_zip(service: Any,
+                                                             apple_zip: tuple[Path, Any],
+                                                             tmp_path: Path) -> None:
+    path, truth = apple_zip
+    folder = tmp_path / "unzipped"
+    with zipfile.ZipFile(path) as zf:
+        zf.extractall(folder)
+    summary = service.ingest("u1", [folder])
+    by_name = {f.source_file: f for f in summary.files}
+    # export_cda.xml and workout routes are the export's side files, not records
+    assert set(by_name) == {"export.xml", "Observation-ldl.json"}
+    assert summary.ok
+    steps = service.vaults.open("u1").facts.measurements(codes=["41950-7"])
+    assert len(steps) == len(truth["metrics"]["steps"])
