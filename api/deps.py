@@ -1,12 +1,20 @@
-"""FastAPI dependencies: the service and the authenticated principal."""
+"""FastAPI dependencies: the service and the authorized principal.
+
+Authorization happens here and only here, one dependency per capability
+(:data:`rag.auth.POLICY`). Deny by default: :data:`PrincipalDep`, the dependency every vault
+route uses, means "the owner of the vault this route touches" and admits the patient role
+only, so a route added without thinking about roles is still closed to clinician, curator
+and admin tokens. Routes for the other roles ask for their capability explicitly.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from rag.auth import Principal
+from rag.auth import Capability, Principal, authorize
 from rag.errors import AuthError
 from rag.service import Service
 
@@ -25,7 +33,9 @@ def bearer_token(request: Request) -> str | None:
     return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
-def get_principal(request: Request, service: ServiceDep) -> Principal:
+def authenticated(request: Request, service: ServiceDep) -> Principal:
+    """Who is calling (401 otherwise), charged to their rate-limit bucket. Not a permission:
+    routes depend on :func:`require` (or :data:`PrincipalDep`), never on this alone."""
     token = bearer_token(request)
     if token is None:
         raise AuthError("missing bearer token")
@@ -34,4 +44,22 @@ def get_principal(request: Request, service: ServiceDep) -> Principal:
     return principal
 
 
+def require(capability: Capability) -> Callable[[Principal], Principal]:
+    """A dependency that admits only roles granted ``capability`` (403 otherwise)."""
+
+    def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        return authorize(principal, capability)
+
+    dependency.__name__ = f"require_{capability}"
+    return dependency
+
+
+def get_principal(principal: Annotated[Principal, Depends(require("own_vault"))]) -> Principal:
+    """The vault owner (patient role): the default for every route that uses it."""
+    return principal
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+ClinicianDep = Annotated[Principal, Depends(require("shared_read"))]
+CuratorDep = Annotated[Principal, Depends(require("knowledge_write"))]
+AdminDep = Annotated[Principal, Depends(require("tokens_manage"))]

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.routes import answer, chat, citations, health, me, records, verify
+from api.routes import admin, answer, chat, citations, health, me, records, shares, verify
+from api.routes import knowledge as knowledge_routes
 from api.routes import trends as trends_routes
 from rag.errors import HealthragError, TooLarge
 from rag.service import Service
@@ -108,4 +109,6 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
                    verify.router, me.router):
         app.include_router(router)
     app.include_router(trends_routes.router)
+    for router in (shares.router, knowledge_routes.router, admin.router):
+        app.include_router(router)
     return app

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -50,10 +50,13 @@ from itertools import pairwise
 from rag.types import TriageLevel
 
 __all__ = [
+    "Similar",
+    "SimilarFlag",
     "TriageLevel",
     "TriageResult",
     "emergency_numbers",
     "escalation_message",
+    "has_negation",
     "triage",
 ]
 
@@ -66,6 +69,22 @@ class TriageResult:
     rule: str | None  # id of the rule that fired, e.g. "chest_pain", "stroke", "suicidal"
     language: str  # "en" | "fr" (detected from the text)
     matched: str | None = None  # the matched span (for reports; never logged)
+    similarity: float | None = None  # set when the exemplar layer (not a rule) decided
+
+
+@dataclass(frozen=True)
+class SimilarFlag:
+    """What a similarity layer found among the sentences ``triage`` handed it."""
+
+    index: int  # which sentence matched
+    rule: str  # a triage rule id ("chest_pain", "suicidal", ...)
+    level: TriageLevel
+    score: float
+
+
+# A similarity layer (guardrails.redflags.RedFlagMatcher): given the message's current,
+# non-general sentences as (text, negated) pairs, the best red flag above its threshold.
+Similar = Callable[[Sequence[tuple[str, bool]]], SimilarFlag | None]
 
 
 # ---------------------------------------------------------------- normalisation
@@ -624,7 +643,10 @@ class _Doc:
     @staticmethod
     def _has_past_anchor(text: str) -> bool:
         for m in _PAST_ANCHOR.finditer(text):
-            if _ONGOING_BEFORE.search(text[: m.start()]):
+            # "since 2015", "for the last year" are ongoing; "(treated for sepsis) in 2020" is
+            # a dated event, whatever precedes it
+            dated = m.group().startswith(("in ", "en ", "back in "))
+            if not dated and _ONGOING_BEFORE.search(text[: m.start()]):
                 continue
             return True
         return False
@@ -719,6 +741,17 @@ class _Doc:
                 found.append((hit, int(raw)))
         return found
 
+    def mentions(self, pattern: re.Pattern[str]) -> _Hit | None:
+        """The first non-negated mention anywhere, history and general sentences included: for
+        risk factors and known conditions ("history of recent hip surgery" still counts)."""
+        for clause in self.clauses:
+            ctext = self.text[clause.start : clause.end]
+            for m in pattern.finditer(ctext):
+                if _negated(ctext[: m.start()], ctext) or _gap_negated(m, ctext):
+                    continue
+                return _Hit(clause.start + m.start(), clause.start + m.end())
+        return None
+
     def span(self, hit: _Hit) -> str:
         index = self.prepared.index
         if not index or hit.end <= hit.start:
@@ -783,6 +816,33 @@ def _negated(before: str, clause: str) -> bool:
             continue  # "no fever and has passed little urine": the cue ends at the new verb
         return True
     return False
+
+
+def has_negation(text: str) -> bool:
+    """Whether a negation cue that negates something ("no", "don't", "pas", "sans") stands
+    anywhere in ``text``. Used to keep the polarity of a similarity match honest: embeddings
+    barely see "not", so a negated sentence may only match a negated exemplar."""
+    folded, _ = _fold(text)
+    tokens = _TOKEN.findall(folded)
+    return any(
+        tok in _NEG_CUES and _cue_applies(tokens, i) for i, tok in enumerate(tokens)
+    )
+
+
+def _similarity_candidates(doc: _Doc) -> list[tuple[_Hit, str, bool]]:
+    """Sentences a similarity layer may judge: not a general question, no clause of past
+    history, at least three words. Each with its original text and a negation flag."""
+    history = {c.sentence for c in doc.clauses if c.history}
+    out: list[tuple[_Hit, str, bool]] = []
+    for si, (start, end) in enumerate(doc.sentences):
+        if doc.general[si] or si in history:
+            continue
+        hit = _Hit(start, end)
+        original = doc.span(hit)
+        if len(_TOKEN.findall(doc.text[start:end])) < 3 or not original:
+            continue
+        out.append((hit, original, has_negation(original)))
+    return out
 
 
 # ---------------------------------------------------------------- vocabulary
@@ -1567,7 +1627,8 @@ _ONE_LEG_SWELLING = _rx(
     r"swollen|oedema|edema)\b",
     r"\b(?:leg|calf|lower limb)(?!s) <4>(?:swollen|swelling|oedema|edema|puffy)\b",
     r"\b(?:swelling|swollen|oedema|edema) <2>(?:of |in )?(?:his|her|my|the|one) <1>(?:leg|calf)"
-    r"(?!s)\b|\bdvt\b|\bdeep vein thrombosis\b|\bblood clot in (?:my|his|her|the) (?:leg|calf)\b",
+    r"(?!s)\b|\bswollen (?:left |right )?(?:leg|calf)(?!s)\b|"
+    r"\bdvt\b|\bdeep vein thrombosis\b|\bblood clot in (?:my|his|her|the) (?:leg|calf)\b",
     r"\b(?:jambe|mollet) <3>(?:gonfl\w*|oedema\w*|enfl\w*)\b|\b(?:gonflement|oedeme) <3>(?:de la "
     r"|du )?(?:jambe|mollet)\b|\bphlebite\b|\bthrombose veineuse\b",
 )
@@ -1575,6 +1636,67 @@ _PE_COMPANION = _rx(
     r"\b(?:short(?:ness)? of breath|breathless\w*|dyspn\w*|out of breath|trouble breathing|"
     r"difficulty breathing|pleuritic|cough\w* (?:up )?blood|ha?emoptysis|tachypn\w*|essouffl\w*|"
     r"souffle court|manque d'air|crach\w* du sang)\b",
+)
+# Blood-clot risk factors (a known condition: history counts, negation still does).
+_VTE_RISK = _rx(
+    r"\brecent(?:ly)? <3>(?:surgery|operation|operated|hospitali[sz]\w*|admission|admitted|"
+    r"discharged|bed ?rest|immobili[sz]\w*|flight|fracture|cast|plaster|delivery|childbirth|"
+    r"c ?section|caesarean|cesarean|gave birth|had a baby)\b",
+    r"\b(?:surgery|operation|hip replacement|knee replacement|hip or knee replacement|"
+    r"replacement|fracture|hospitali[sz]ation|admission|c ?section|caesarean|cesarean) <3>(?:a|one|"
+    r"two|three|\d) (?:days?|weeks?) ago\b|\b(?:a|one|two|three|\d) (?:days?|weeks?) ago <3>"
+    r"(?:underwent|had|was operated|was admitted|was discharged|surgery|operation)\b",
+    r"\b(?:after|since|following) <2>(?:surgery|operation|(?:hip|knee) replacement|discharge|"
+    r"(?:a |my |his |her )?long (?:haul )?(?:flight|plane (?:ride|trip)|car (?:ride|journey)|"
+    r"drive))\b|\bbed ?rest\b|\bbedbound\b|\bbed ridden\b|\bimmobili[sz]\w*|\b(?:in a|leg in "
+    r"a|plaster) cast\b|\blong (?:haul )?flight\b|\bpost ?partum\b|\b(?:gave|just given) birth\b|"
+    r"\bchemotherapy\b|\bactive cancer\b",
+    r"\b(?:operation|chirurgie|opere\w*|hospitalis\w*|accouch\w*|cesarienne|platre|alit\w*|"
+    r"immobilis\w*|long (?:vol|trajet)|chimiotherapie)\b <4>(?:recente?|il y a (?:\d|un|une|deux|"
+    r"trois) (?:jours?|semaines?)|la semaine (?:derniere|passee))\b|\b(?:apres|depuis) (?:mon |son "
+    r"|sa |une |un )?(?:operation|chirurgie|accouchement|hospitalisation|long vol|alitement)\b|"
+    r"\brecemment (?:opere\w*|hospitalise\w*|accouche\w*)\b",
+)
+# Pain so bad the person cannot keep still: a severe-pain red flag (renal colic, surgical
+# abdomen) whatever the wording of the pain itself.
+_WRITHING = _rx(
+    r"\bwrith\w*|\brolling (?:around|about) <2>(?:in )?pain\b|\bdoubled (?:over|up) <2>(?:in )?"
+    r"pain\b|\b(?:unrelieved|not relieved|no relief) by (?:any )?(?:position|changing "
+    r"position|moving)\b|"
+    r"\bno (?:position|comfortable position) (?:helps|relieves)\b",
+    r"\b(?:se|me) (?:tord|tords|tordait|tordant) <2>(?:de )?douleur\b|\bse roule <2>par "
+    r"terre\b|\b(?:ne tient|"
+    r"ne tenait|n'arrive pas a rester) (?:pas |plus )?(?:en place|immobile|tranquille)\b|\baucune "
+    r"position <2>(?:soulage|ne soulage)\b|\bplie\w* en deux <2>(?:de )?douleur\b",
+)
+_BELLY_FLANK_PAIN = _rx(
+    r"\b(?:abdominal|abdomen|stomach|belly|tummy|flank|loin|groin|kidney|renal|side) "
+    r"<1>(?:pain|pains|ache|cramps?)\b|\b(?:renal|biliary|kidney) colic\b|\bpain <3>(?:abdomen|"
+    r"belly|stomach|tummy|flank|loin|groin|side)\b",
+    r"\b(?:douleur|douleurs|mal|crampes?) <3>(?:ventre|abdomen|abdominale?s?|flanc|lombaire|"
+    r"rein|reins|aine)\b|\bcolique nephretique\b",
+)
+# Tetanus after a wound: jaw stiffness or generalised painful spasms.
+_TETANUS_SIGN = _rx(
+    r"\btrismus\b|\block ?jaw\b|\bopisthotonus\b|\bopisthotonos\b|\brisus sardonicus\b|"
+    r"\b(?:stiff|locked|clenched) <1>jaw\b|\bjaw <2>(?:stiff\w*|locked|won't open|can't open)\b|"
+    r"\b(?:can't|cannot|unable to|can not) open (?:his|her|my|their|the) mouth\b|"
+    r"\b(?:generali[sz]ed|painful|violent|whole body|tonic) <2>(?:muscle )?(?:spasms?|"
+    r"contractions?|rigidity|stiffness)\b",
+    r"\bmachoire <2>(?:bloquee|serree|raide|contractee)\b|\bn'arrive (?:pas|plus) a ouvrir la "
+    r"bouche\b|\b(?:spasmes?|contractures?|contractions?) <2>(?:musculaires? )?<2>(?:generalise"
+    r"\w*|douloureu\w*|violent\w*)\b",
+)
+_WOUND_OR_TETANUS = _rx(
+    r"\b(?:tetanus|tetanic|cut|cuts|wound|wounds|puncture|punctured|stepped on (?:a )?"
+    r"(?:nail|rusty)|rusty|nail|splinter|laceration|bite|bitten|scratch\w*|gash|graze|thorn)\b",
+    r"\b(?:tetanos|tetanique|plaie|coupure|coupe|blessure|blesse|clou|rouille|morsure|mordu|"
+    r"griffure|echarde|epine)\b",
+)
+# Signs that go with bloody diarrhoea in a child when the kidneys or blood are affected.
+_HUS_SIGN = _rx(
+    r"\b(?:ana?emi\w*|pallor|pale|jaundic\w*|yellow (?:skin|eyes)|bruis\w*|petechi\w*|puffy "
+    r"(?:face|eyes)|anemi\w*|paleur|jaunisse|ictere|bleus|hematomes?|petechies?)\b",
 )
 _PHOTOPHOBIA = _rx(
     r"\bphotophob\w*|\b(?:sensitiv\w*|sensible|hates?) (?:to )?(?:the )?(?:light|lumiere)\b|"
@@ -1997,12 +2119,14 @@ def _combined_red_flags(
         side = _first(doc, _ONE_SIDED_PAIN)
         if side is not None and _first(doc, _FAINT) is not None:
             fire("emergency", "pregnancy", side)
-    # a child with bloody diarrhoea passing little urine, or drowsy and pale (haemolytic
+    # a child with bloody diarrhoea passing little urine, drowsy, pale or anaemic (haemolytic
     # uraemic syndrome, severe dehydration)
     if child:
         bloody = _first(doc, _BLOODY_DIARRHOEA)
         if bloody is not None and (
-            _first(doc, _LOW_URINE) is not None or _first(doc, _DEHYDRATED) is not None
+            _first(doc, _LOW_URINE) is not None
+            or _first(doc, _DEHYDRATED) is not None
+            or _first(doc, _HUS_SIGN) is not None
         ):
             fire("emergency", "bloody_diarrhoea", bloody)
     # fever with extreme shivering, faintness or no urine: sepsis warning signs
@@ -2019,17 +2143,32 @@ def _combined_red_flags(
         if short is None and _first(doc, _ED_PRESENTATION) is not None:
             short = _first(doc, _BREATHLESS_ANY)
         fire("emergency", "breathing", short)
-    # one swollen leg with breathlessness or coughing blood: possible pulmonary embolism
+    # one swollen leg with breathlessness or coughing blood (possible pulmonary embolism),
+    # or after recent surgery, a hospital stay, bed rest or a long flight (likely clot)
     leg = _first(doc, _ONE_LEG_SWELLING)
-    if leg is not None and _first(doc, _PE_COMPANION) is not None:
+    if leg is not None and (
+        _first(doc, _PE_COMPANION) is not None or doc.mentions(_VTE_RISK) is not None
+    ):
         fire("emergency", "blood_clot", leg)
+    # abdominal or flank pain so bad the person cannot keep still
+    belly = _first(doc, _BELLY_FLANK_PAIN, keep_general=True)
+    if belly is not None:
+        fire("emergency", "abdominal_emergency", _first(doc, _WRITHING))
+    # jaw stiffness or generalised painful spasms after a wound: tetanus
+    if doc.mentions(_WOUND_OR_TETANUS) is not None:
+        fire("emergency", "tetanus", _first(doc, _TETANUS_SIGN))
     # fever and headache with light sensitivity: possible meningitis
     if febrile and _first(doc, _HEADACHE) is not None:
         fire("emergency", "meningitis", _first(doc, _PHOTOPHOBIA))
 
 
-def triage(text: str) -> TriageResult:
-    """Classify a user message before retrieval. Never raises on odd input."""
+def triage(text: str, *, similar: Similar | None = None) -> TriageResult:
+    """Classify a user message before retrieval. Never raises on odd input.
+
+    ``similar`` is the optional second signal (embedding similarity to curated red-flag
+    exemplars, see guardrails.redflags): asked only when the rules found no emergency or
+    crisis, and only about current, non-general sentences, so history and general questions
+    stay out of its reach as they do for the rules."""
     language = _language_of(text or "")
     if not text or not text.strip():
         return TriageResult("none", None, language)
@@ -2109,6 +2248,20 @@ def triage(text: str) -> TriageResult:
         uti = _first(doc, _UTI)
         if uti is not None and _first(doc, _BACK_OR_CHILLS) is not None:
             fire("urgent", "uti_fever", uti)
+
+    top_rule = max((_LEVEL_RANK[level] for level, _, _ in fired), default=0)
+    if similar is not None and top_rule < _LEVEL_RANK["emergency"]:
+        candidates = _similarity_candidates(doc)
+        found = similar([(original, negated) for _, original, negated in candidates])
+        if (
+            found is not None
+            and 0 <= found.index < len(candidates)
+            and _LEVEL_RANK[found.level] > top_rule
+        ):
+            hit = candidates[found.index][0]
+            return TriageResult(
+                found.level, found.rule, language, doc.span(hit) or None, round(found.score, 3)
+            )
 
     if not fired:
         return TriageResult("none", None, language)

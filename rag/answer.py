@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from guardrails.harm import classify_harm, refusal
+from guardrails.redflags import RedFlagMatcher
 from guardrails.requests import RequestFlags, classify_request, referral_sentence
 from guardrails.triage import emergency_numbers, escalation_message, triage
 from guardrails.verify import MARKER, facts_of, verify
@@ -75,6 +76,15 @@ class Answerer:
         self.vocabulary = vocabulary
         self.planner = Planner(vocabulary)
         self.gatherer = EvidenceGatherer(settings, knowledge)
+        self._redflags: RedFlagMatcher | None = None
+
+    def _red_flag_matcher(self) -> RedFlagMatcher:
+        """The exemplar-similarity layer, built on first use (it embeds ~80 exemplars) with
+        this service's embedder; it switches itself off for an encoder that fails its
+        probes (the test fake)."""
+        if self._redflags is None:
+            self._redflags = RedFlagMatcher(self.embedder.embed)
+        return self._redflags
 
     def answer(
         self,
@@ -102,7 +112,7 @@ class Answerer:
         prefix: list[str] = []
         safety = Safety()
         if self.settings.guardrails.triage:
-            tri = triage(question)
+            tri = triage(question, similar=self._red_flag_matcher())
             if tri.level in {"emergency", "crisis", "urgent"}:
                 numbers = emergency_numbers(locale, tri.level, question)
                 message = escalation_message(tri, numbers, tri.language)

@@ -205,7 +205,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 EVALS = {"records": "eval.record_qa", "safety": "eval.safety", "retrieval": "eval.retrieval",
-         "trends": "eval.trend_qa"}
+         "trends": "eval.trend_qa", "healthbench": "eval.healthbench", "perf": "eval.perf"}
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -290,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("safety", "triage, over-triage, MedSafetyBench and injection suites"),
         ("retrieval", "BM25, dense, hybrid and llama-index side by side (nfcorpus, medquad)"),
         ("trends", "trend-answer accuracy on Fitbit and generated Apple Health exports"),
+        ("healthbench", "HealthBench-format rubric runner (LLM grader, or offline rules)"),
+        ("perf", "embedding tokens/s against the machine's limit, latency, vault scaling"),
     ):
         e = esub.add_parser(name, help=helptext, add_help=False)
         e.add_argument("eval_args", nargs=argparse.REMAINDER)

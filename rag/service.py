@@ -17,9 +17,10 @@ from indexes.edge import EdgeIndex
 from indexes.knowledge import KnowledgeStore
 from indexes.vaults import VaultManager
 from ingest.base import Source
+from ingest.knowledge import parse_markdown
 from rag.answer import Answerer
 from rag.audit import AuditLog
-from rag.auth import TokenStore
+from rag.auth import JWTVerifier, TokenStore
 from rag.chat import MODELS, ChatResult
 from rag.compose import Composer, ExtractiveComposer
 from rag.compose_llm import LLMComposer
@@ -30,9 +31,12 @@ from rag.ingestion import Ingestor, IngestSummary, Progress
 from rag.jobs import Job, JobRunner
 from rag.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWriter
 from rag.links import LinkSigner, load_secret
+from rag.planner import TimeWindow
 from rag.ratelimit import RateLimiter
 from rag.settings import Settings
+from rag.shares import Share, ShareStore
 from rag.terms import vocabulary
+from rag.trends import TrendResult, resolve_metric, trend
 from rag.types import Answer, sha256_bytes
 
 log = logging.getLogger("healthrag.service")
@@ -72,6 +76,9 @@ class Service:
         kroot = settings.data_dir / "knowledge"
         self.knowledge = KnowledgeStore(kroot, EdgeIndex(kroot / "shard", settings.index.dense_dim))
         self.tokens = TokenStore(settings.data_dir / "auth.sqlite")
+        if settings.auth.jwt_issuer:
+            self.tokens.jwt = JWTVerifier(settings.auth)
+        self.shares = ShareStore(settings.data_dir / "shares.sqlite")
         self.audit = AuditLog(settings.data_dir / "audit.jsonl")
         self.limiter = RateLimiter(settings.server.rate_limit_per_minute)
         self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
@@ -119,6 +126,7 @@ class Service:
         self.vaults.close()
         self.knowledge.close()
         self.tokens.close()
+        self.shares.close()
 
     # ------------------------------------------------------------ operations
 
@@ -237,6 +245,7 @@ class Service:
             sources = vault.facts.count("sources")
             chunks = vault.index.count()
         path = self.vaults.destroy(user_id)
+        self.shares.delete_user(user_id)
         remaining = sum(1 for _ in path.rglob("*")) if path.exists() else 0
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         digest = sha256_bytes(f"{vault.vault_id}|{records}|{chunks}|{sources}|{now}".encode())
@@ -282,3 +291,73 @@ class Service:
         """Deletion receipts go to the hash-chained audit log (ids, counts, digests)."""
         vault = str(detail.pop("vault", detail.get("user_vault", "")))
         self.audit.record(action, actor="owner", vault=vault, **detail)
+
+    # ------------------------------------------------------------ knowledge (curators)
+
+    def add_knowledge_bytes(self, data: bytes, name: str) -> KnowledgeReport:
+        """One Markdown document with front matter; a new version replaces the old one."""
+        writer = KnowledgeWriter(self.knowledge, self.embedder, self.settings)
+        report = KnowledgeReport()
+        sections = parse_markdown(data, name, chunk_chars=self.settings.ingest.chunk_chars)
+        writer.add_sections(sections, name, report)
+        return report
+
+    # ------------------------------------------------------------ trends
+
+    def trend(self, user_id: str, metric: str, start: dt.date | None, end: dt.date | None,
+              *, actor: str = "owner") -> TrendResult:
+        """A metric's series from the user's vault; the records read are audited (ids)."""
+        result = self._trend(user_id, metric, start, end)
+        read = _trend_ids(result)
+        if read:
+            self.audit.record("read", actor=actor, vault=self.vaults.vault_id(user_id),
+                              resources=read)
+        return result
+
+    def _trend(self, user_id: str, metric: str, start: dt.date | None,
+               end: dt.date | None) -> TrendResult:
+        term = resolve_metric(metric, self.answerer.vocabulary)
+        window = TimeWindow(start=start.isoformat() if start else None,
+                            end=(end + dt.timedelta(days=1)).isoformat() if end else None)
+        return trend(self.vaults.open(user_id), term, window)
+
+    # ------------------------------------------------------------ clinician shares
+
+    @staticmethod
+    def clinician_actor(clinician: str) -> str:
+        """How a clinician appears in the patient's audit trail."""
+        return f"clinician:{clinician}"
+
+    def shared(self, clinician: str, patient: str) -> Share:
+        """The active share that lets ``clinician`` read ``patient``'s vault. No share, an
+        expired or a revoked one are all :class:`NotFound`, so a clinician learns nothing
+        about whether the patient exists."""
+        share = self.shares.active(patient, clinician)
+        if share is None:
+            raise NotFound("no such patient")
+        return share
+
+    def audit_shared_read(self, share: Share, resources: list[str], via: str) -> None:
+        """Every clinician read is in the patient's audit trail, even one that found nothing."""
+        self.audit.record("read", actor=self.clinician_actor(share.clinician),
+                          vault=self.vaults.vault_id(share.patient), resources=resources,
+                          via=via, share=share.share_id)
+
+    def ask_shared(self, clinician: str, patient: str, question: str, *,
+                   locale: str | None = None) -> Answer:
+        share = self.shared(clinician, patient)
+        answer = self.answerer.answer(patient, question, locale=locale)
+        self.audit_shared_read(
+            share, [c.id for c in answer.citations if c.kind == "record"], "answer")
+        return answer
+
+    def trend_shared(self, clinician: str, patient: str, metric: str, start: dt.date | None,
+                     end: dt.date | None) -> TrendResult:
+        share = self.shared(clinician, patient)
+        result = self._trend(patient, metric, start, end)
+        self.audit_shared_read(share, _trend_ids(result), "trends")
+        return result
+
+
+def _trend_ids(result: TrendResult) -> list[str]:
+    return sorted({r.chunk_id for p in result.points for r in p.records})

@@ -145,6 +145,47 @@ class ServerSettings(_Group):
     )
 
 
+JwtAlgorithm = Literal[
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
+    "ES256", "ES384", "ES512", "EdDSA",
+]
+
+
+def _default_jwt_algorithms() -> list[JwtAlgorithm]:
+    return ["RS256", "ES256"]
+
+
+class AuthSettings(_Group):
+    """Bearer JWTs from an OIDC issuer, verified offline (keys on disk, no network).
+
+    JWTs are accepted only when ``jwt_issuer`` is set; opaque ``hr_`` tokens always work.
+    ``none`` is not an algorithm this type can hold, so unsigned tokens can never be allowed.
+    """
+
+    jwt_issuer: str = Field(
+        "", description="Expected `iss` claim; empty disables JWT bearer tokens."
+    )
+    jwt_audience: str = Field("", description="Expected `aud` claim (required with an issuer).")
+    jwt_algorithms: list[JwtAlgorithm] = Field(
+        default_factory=_default_jwt_algorithms,
+        description="Header `alg` values accepted; anything else (and always `none`) is a 401. "
+        "HS* algorithms use `jwt_shared_secret` only, the others the public key or JWKS only, "
+        "so a token signed with the public key as an HMAC secret never verifies.",
+    )
+    jwt_shared_secret: str = Field(
+        "", description="HMAC secret for HS* algorithms (at least 32 characters)."
+    )
+    jwt_public_key_file: Path | None = Field(
+        None, description="PEM public key (RSA, EC or Ed25519) for the asymmetric algorithms."
+    )
+    jwt_jwks_file: Path | None = Field(
+        None, description="JWKS JSON file on disk; the token's `kid` selects the key."
+    )
+    jwt_leeway_s: int = Field(
+        30, ge=0, le=300, description="Clock skew tolerated on `exp` and `nbf`, in seconds."
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of healthrag, with its environment variable."""
 
@@ -162,6 +203,7 @@ class Settings(BaseSettings):
     generation: GenerationSettings = Field(default_factory=GenerationSettings)
     guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
 
     def config_hash(self) -> str:
         """A short digest of everything that shapes an answer (not paths or secrets)."""

@@ -659,3 +659,50 @@ def test_added_rules_have_messages() -> None:
     for rule in ("vital_signs", "blood_clot", "abdominal_emergency", "bloody_diarrhoea"):
         msg = escalation_message(TriageResult("emergency", rule, "en"), ["911"], "en")
         assert "911" in msg
+
+
+# ---------------------------------------------------------------- combined rules (write-ups)
+
+NEW_COMBINED: list[tuple[str, str]] = [
+    # one swollen leg after surgery, a hospital stay or a long flight: a likely clot
+    ("My left calf is swollen and painful after my knee surgery", "blood_clot"),
+    ("Her right leg has been swollen for 3 days, she was recently hospitalized", "blood_clot"),
+    ("A 58-year-old man presents with a swollen left calf after a long-haul flight",
+     "blood_clot"),
+    ("Ma jambe droite est gonflée depuis mon opération", "blood_clot"),
+    # abdominal or flank pain so bad the person cannot keep still
+    ("My husband has pain in his side and he is writhing", "abdominal_emergency"),
+    ("A 40-year-old woman presents with flank pain; she is writhing in pain",
+     "abdominal_emergency"),
+    ("j'ai mal au ventre, je me tords de douleur", "abdominal_emergency"),
+    # tetanus signs after a wound
+    ("I stepped on a rusty nail last week and now my jaw is stiff", "tetanus"),
+    ("Il s'est coupé au jardin et maintenant sa mâchoire est bloquée", "tetanus"),
+    ("A 50-year-old man with a wound on his foot presents with trismus", "tetanus"),
+    # a child with bloody diarrhoea and pallor or anaemia
+    ("My 3-year-old has had diarrhoea that turned bloody and he looks very pale",
+     "bloody_diarrhoea"),
+]
+
+NOT_ESCALATED_COMBINED: list[str] = [
+    "My calf was swollen after my knee operation in 2019, it went away",
+    "my leg is not swollen since the operation",
+    "Do I need a tetanus shot after a cut from a rusty nail?",
+    "I cut my finger and my jaw is not stiff",
+    "My 3-year-old had bloody diarrhoea as a baby, he is fine now",
+    "I had flank pain and was writhing last year, it was a kidney stone",
+    "I have back pain after gardening, I can't keep still in bed because of my restless legs",
+    "I was treated for sepsis in 2020, what follow-up is usual?",
+]
+
+
+@pytest.mark.parametrize(("text", "rule"), NEW_COMBINED)
+def test_combined_write_up_rules(text: str, rule: str) -> None:
+    res = triage(text)
+    assert res.level == "emergency", res
+    assert res.rule == rule
+
+
+@pytest.mark.parametrize("text", NOT_ESCALATED_COMBINED)
+def test_combined_rules_respect_negation_and_history(text: str) -> None:
+    assert triage(text).level not in {"emergency", "crisis"}
