@@ -301,6 +301,26 @@ def render(result: dict[str, Any], command: str) -> str:
     return "\n".join(lines)
 
 
+def charts(result: dict[str, Any], out: Path) -> str:
+    """Throughput against the limit, and latency against the number of vaults."""
+    from eval.plots import bar_chart, line_chart
+
+    emb, svc = result["embedding"], result["service"]
+    labels = {"plain": "plain ST fp32", "ours": "healthrag fp32",
+              "two_workers": "2 workers × 1 thread", "int8": "int8 dynamic"}
+    tput = out.with_name(out.stem + "_throughput.png")
+    bar_chart(tput, "Embedding tokens/s (2 cores)", list(labels.values()),
+              [emb["tokens_s"][k] for k in labels], xlabel="tokens/s",
+              reference=result["limit"]["2"] * 1e9 / FLOP_PER_TOKEN,
+              reference_label="fp32 limit, 2 threads")
+    scale = out.with_name(out.stem + "_scaling.png")
+    rows = svc["scaling"]
+    line_chart(scale, "ask latency vs number of vaults", [r["vaults"] for r in rows],
+               {"p50": [r["p50"] for r in rows], "p95": [r["p95"] for r in rows]},
+               xlabel="vaults", ylabel="ms", logx=True)
+    return f"\n![throughput]({tput.name})\n\n![scaling]({scale.name})\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--docs", type=int, default=600)
@@ -321,6 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = "python -m eval.perf " + " ".join(argv if argv is not None else [])
     text = render(result, command.strip())
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    text += charts(result, args.out)
     args.out.write_text(text)
     print(json.dumps(result, default=float) if args.json else text)
     return 0

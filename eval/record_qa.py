@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from eval.plots import bar_chart
 from rag.compose import human_date, human_unit
 from rag.types import human_number
 
@@ -837,6 +838,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         data=data,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    png = args.out.with_suffix(".png")
+    per_kind = sorted(summary["per_kind"].items())
+    bar_chart(png, "Record QA accuracy per question kind", [k for k, _ in per_kind],
+              [100 * v["passed"] / v["cases"] for _, v in per_kind], xlabel="accuracy (%)",
+              reference=95, reference_label="target 95 %", xmax=105)
+    report += f"\n![accuracy per kind]({png.name})\n"
     args.out.write_text(report, encoding="utf-8")
     kinds = ", ".join(f"{k} {v['accuracy']:.0%}" for k, v in summary["per_kind"].items())
     print(f"{summary['passed']}/{summary['cases']} = {summary['accuracy']:.1%} ({kinds})")

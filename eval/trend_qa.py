@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from eval.plots import bar_chart
+
 ROOT = Path(__file__).resolve().parents[1]
 FITBIT = ROOT.parent / "shared" / "data" / "fitbit_fitabase_2016"
 DEFAULT_OUT = ROOT / "eval" / "reports" / "trend_qa.md"
@@ -325,6 +327,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcomes = run(args.fake, args.max_people)
     text = report(outcomes, time.perf_counter() - start, args.fake)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    png = args.out.with_suffix(".png")
+    kinds: dict[str, list[Outcome]] = {}
+    for o in outcomes:
+        label = f"{o.case.dataset}: " + re.sub(r"\d{4}-\d\d-\d\d", "<day>", o.case.question)
+        kinds.setdefault(label, []).append(o)
+    bar_chart(png, "Trend-answer accuracy per question", sorted(kinds),
+              [100 * sum(o.ok for o in kinds[k]) / len(kinds[k]) for k in sorted(kinds)],
+              xlabel="accuracy (%)", xmax=105)
+    text += f"\n![accuracy per question]({png.name})\n"
     args.out.write_text(text)
     ok = sum(o.ok for o in outcomes)
     if args.json:

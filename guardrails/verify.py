@@ -6,8 +6,14 @@ Checks, per sentence:
   a count the composer computed from cited records (``computed``), or is a statistic
   the composer's code derived from cited facts (``derived``: a mean, a slope, a period's
   first day) *and* the sentence cites one of the citations it was derived from;
-- no diagnosis phrasing ("you have X").
-Sentences that fail are removed and reported with the reason.
+- no diagnosis phrasing ("you have X");
+- every sentence that states a medical fact carries a marker. A medical-fact sentence
+  names something clinical or gives a measurement or a date (:func:`states_medical_fact`);
+  connective and safety sentences need no citation: "I couldn't find ...", "Here is what
+  I found", referrals to a clinician, the disclaimer, upload hints (:func:`connective`).
+  Bare numbers are covered by the grounding rule above whatever the sentence says.
+Sentences that fail are removed and reported with the reason. The disclaimer is removed
+too when no cited sentence is left: it qualifies facts, it is not an answer by itself.
 
 ``derived`` is declared by code, never by a model: an LLM-written sentence is verified
 with what its own composer declares (the LLM composer declares nothing derived), so a
@@ -20,6 +26,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from guardrails.quarantine import MEASUREMENT, clinical_anchor
 from guardrails.requests import banned_phrases
 from rag.types import MONTH_NUMBERS
 
@@ -30,6 +37,55 @@ _HUMAN_DATE = re.compile(
     r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+((?:19|20)\d\d)\b", re.IGNORECASE
 )
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)(?:T[\d:.+\-Z]*)?")
+
+
+# The short disclaimer (see rag.compose for when it is added). It lives here so that the
+# verifier recognises it without importing the composer.
+DISCLAIMER: dict[str, str] = {
+    "en": "Your clinician can tell you what this means for you, and whether anything should "
+    "change.",
+    "fr": "Votre médecin peut vous dire ce que cela signifie pour vous, et si quelque chose "
+    "doit changer.",
+}
+_CONNECTIVE = re.compile(
+    r"^\W*(?:I\s+(?:couldn['’]t|could\s+not|can['’]t|cannot|don['’]t|do\s+not|didn['’]t|"
+    r"did\s+not|have\s+not|haven['’]t)\b|I\s+can\s+help\b|Here\s+is\s+what\b|In\s+general\b"
+    r"|Only\s+the\b|If\s+you\s+(?:have|use)\b|Part\s+of\s+one\s+document\b|That\s+question\b"
+    r"|Je\s+(?:n['’]ai|ne\s+peux|peux\s+r[ée]pondre)\b|Voici\s+ce\s+que\b|En\s+g[ée]n[ée]ral\b"
+    r"|Seul(?:e|s|es)?\s+les?\b|Si\s+vous\s+(?:avez|utilisez)\b|Une\s+partie\s+d['’]un\b"
+    r"|Cette\s+question\b)",
+    re.IGNORECASE,
+)
+_REFERRAL = re.compile(
+    r"\b(?:talk|speak|ask|contact|see|call|discuss|consult|check)\w*\s+(?:\w+\s+){0,3}?"
+    r"(?:your\s+|a\s+|the\s+)?(?:clinician|doctor|physician|pharmacist|nurse|care\s+team|GP)\b"
+    r"|\b(?:clinician|doctor|physician|pharmacist)\s+(?:can|will|could)\s+(?:tell|help|explain)"
+    r"|\b(?:parle[rz]?|demande[rz]?|consulte[rz]?|contacte[rz]?)\b[^.]{0,40}\b(?:m[ée]decin|"
+    r"pharmacien)|\bm[ée]decin\s+peut\s+vous\b",
+    re.IGNORECASE,
+)
+
+
+def is_disclaimer(sentence: str) -> bool:
+    return " ".join(sentence.split()) in DISCLAIMER.values()
+
+
+def connective(sentence: str) -> bool:
+    """A sentence that links, qualifies or refers instead of stating a medical fact: a
+    search outcome ("I couldn't find ..."), an introduction, an upload hint, a notice, a
+    referral to a clinician, the disclaimer. Never one with a measurement or a date."""
+    if MEASUREMENT.search(sentence) or facts_of(sentence)[1]:
+        return False
+    return bool(is_disclaimer(sentence) or _CONNECTIVE.search(sentence)
+                or _REFERRAL.search(sentence))
+
+
+def states_medical_fact(sentence: str) -> bool:
+    """A sentence naming something clinical, a measurement or a date, unless it is
+    :func:`connective`: the sentences that must cite their source."""
+    if connective(sentence):
+        return False
+    return bool(clinical_anchor(sentence) or facts_of(sentence)[1])
 
 
 @dataclass
@@ -120,5 +176,12 @@ def verify(
         if missing_dates:
             verdict.removed.append((sentence, f"ungrounded date {missing_dates[0]}"))
             continue
+        if not markers and states_medical_fact(sentence):
+            verdict.removed.append((sentence, "uncited medical fact"))
+            continue
         verdict.kept.append(sentence)
+    if not any(MARKER.search(s) for s in verdict.kept):
+        for sentence in [s for s in verdict.kept if is_disclaimer(s)]:
+            verdict.kept.remove(sentence)
+            verdict.removed.append((sentence, "disclaimer without a cited fact"))
     return verdict

@@ -3,6 +3,27 @@
 The extractive composer is offline and deterministic: templates per intent, every
 value read from the facts store and cited, every quote an exact part of its
 source. It never invents: absent facts give "I couldn't find that in your records".
+
+Quotes from records are restricted to declarative clinical sentences
+(:func:`guardrails.quarantine.quotable`): an imperative, a question, text addressed to an
+assistant, a URL, an image, HTML or code from a document is never echoed, whether or not
+the chunk was flagged as an injection. Flagged chunks are still cited for their facts and
+add a notice that instructions were not followed.
+
+Disclaimer policy (one place: :func:`wants_disclaimer`; off with
+``settings.guardrails.disclaimer = False``, passed as ``ExtractiveComposer(disclaimer=...)``).
+The short disclaimer ("Your clinician can tell you what this means for you ...") ends an
+answer that *interprets* health information for this person, and only when it states a
+cited fact:
+- personal values and trends (``value``, ``trend``) citing a record;
+- lists and checks of medications, conditions and allergies citing a record;
+- knowledge answers about treatment, medication or management citing the knowledge base.
+It is not added to "I couldn't find ..." answers, out-of-scope answers, quotes of the
+person's own documents (the clinician's words are quoted as they are), vaccine or
+procedure lists, or when the question asks for a diagnosis or a medication change (the
+answer path adds its own referral then); escalations and refusals never reach a
+composer. The verifier drops the disclaimer if no cited sentence survives. The LLM
+composer appends the same sentence when the extractive draft has it.
 """
 
 from __future__ import annotations
@@ -12,7 +33,9 @@ import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-from guardrails.quarantine import assistant_directed
+from guardrails.quarantine import injection_flags, quotable
+from guardrails.requests import classify_request
+from guardrails.verify import DISCLAIMER, MARKER
 from indexes.facts import StoredItem, StoredRecord
 from indexes.knowledge import StoredSection
 from rag.citations import CitationBuilder
@@ -72,8 +95,7 @@ T: dict[str, dict[str, str]] = {
         "series_dir": "Over this period it went from {first} [{m1}] to {last} [{m2}].",
         "absent": "I couldn't find a {name} result in your records{window}.",
         "upload": "If you have a lab report, you can upload it.",
-        "clinician": "Your clinician can tell you what this means for you, and whether "
-        "anything should change.",
+        "clinician": DISCLAIMER["en"],
         "list_head": "Your records list {n} {what}: {items}.",
         "list_none": "I couldn't find any {what} in your records.",
         "list_more": "Only the {n} most recent are shown.",
@@ -111,8 +133,7 @@ T: dict[str, dict[str, str]] = {
         "series_dir": "Sur cette période, il est passé de {first} [{m1}] à {last} [{m2}].",
         "absent": "Je n'ai pas trouvé de résultat {of}{name} dans votre dossier{window}.",
         "upload": "Si vous avez un compte rendu de laboratoire, vous pouvez l'ajouter.",
-        "clinician": "Votre médecin peut vous dire ce que cela signifie pour vous, et si quelque "
-        "chose doit changer.",
+        "clinician": DISCLAIMER["fr"],
         "list_head": "Votre dossier mentionne {n} {what} : {items}.",
         "list_none": "Je n'ai trouvé aucun(e) {what} dans votre dossier.",
         "list_more": "Seuls les {n} plus récents sont affichés.",
@@ -165,6 +186,7 @@ class Draft:
     # statistics computed by code (means, slopes, changes, period dates) -> the markers of
     # the facts they come from; the verifier accepts them only in sentences citing those
     derived: dict[str, set[int]] = field(default_factory=dict)
+    disclaimer: str | None = None  # the disclaimer sentence, when the policy added it
 
     def declare(self, sentence: str, *facts: str) -> str:
         """Declare ``facts`` (numbers as written, ISO dates) derived from what ``sentence``
@@ -200,13 +222,20 @@ def sentences_of(text: str) -> list[str]:
     return [s.strip() for s in _SENT.split(text.replace("\n", " ")) if s.strip()]
 
 
-def best_sentences(text: str, question: str, n: int = 2) -> list[str]:
+def best_sentences(text: str, question: str, n: int = 2, *, documents: bool = False
+                   ) -> list[str]:
     """The sentences of ``text`` sharing most words with the question, in text order.
-    Returned sentences are exact substrings of ``text``."""
+    Returned sentences are exact substrings of ``text``. With ``documents`` (text from a
+    person's records) only :func:`~guardrails.quarantine.quotable` sentences are candidates;
+    knowledge-base text is curated, but its links and markup are never quoted either."""
     words = {w for w in re.findall(r"\w{4,}", fold(question))}
     cands = [s for s in (x.strip() for x in _SENT.split(text)) if s and "\n" not in s.strip()]
     if not cands:
         cands = [line.strip() for line in text.splitlines() if line.strip()]
+    if documents:
+        cands = [c for c in cands if quotable(c)]
+    else:
+        cands = [c for c in cands if not _LINKISH.search(c)]
     scored = sorted(
         range(len(cands)),
         key=lambda i: (-len(words & set(re.findall(r"\w{4,}", fold(cands[i])))), i),
@@ -230,7 +259,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for m in re.finditer(r"[^\n]+", text):
         start = m.start()
-        for cut in re.finditer(r"(?<=[.!?])\s+(?=[A-Z0-9À-Ý])", m.group(0)):
+        for cut in re.finditer(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9À-Ý])", m.group(0)):
             if _ABBREV.search(m.group(0)[: cut.start()]):
                 continue  # "Dr. Patel" is one sentence
             spans.append((start, m.start() + cut.start()))
@@ -240,65 +269,105 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 FREE_TEXT_TYPES = {"DocumentReference", "DiagnosticReport"}
+_LINKISH = re.compile(r"https?://|\bwww\.|!\[|\]\(|<\s*/?\s*[a-zA-Z][^>]*>|`", re.I)
+
+
+def free_text(rec: StoredRecord) -> bool:
+    """Text written by a person (a letter, a report), not generated from coded fields."""
+    return rec.resource_type in FREE_TEXT_TYPES or rec.source_type == "document"
 
 
 def needs_quarantine(rec: StoredRecord) -> bool:
-    """Flagged at ingest, or free text from a document that holds a task-like sentence."""
-    if "prompt_injection" in rec.flags:
-        return True
-    if rec.resource_type in FREE_TEXT_TYPES or rec.source_type == "document":
-        # A task or a question inside a document is addressed to whoever reads it: not data.
-        return any(assistant_directed(rec.text[a:b]) or "?" in rec.text[a:b]
-                   for a, b in sentence_spans(rec.text))
-    return False
-
-
-_HEALTH_WORDS = re.compile(
-    r"\b(pain|blood|sugar|glucose|pressure|dose|tablet|pill|medication|medicine|refill|doctor|"
-    r"clinic|clinician|nurse|patient|test|result|lab|symptom|fever|cough|visit|appointment|"
-    r"weight|sleep|diet|exercise|insulin|metformin|allerg\w*|vaccin\w*|diagnos\w*|note|report|"
-    r"mg|mmhg|mmol|kg|cm|bpm|douleur|sang|glycemie|tension|medicament|ordonnance|medecin|"
-    r"rendez-vous|analyse|resultat|reading|readings)s?\b", re.I)
-_META_WORDS = re.compile(
-    r"\b(ai|a\.i\.|prompt\w*|model|chatgpt|gpt|openai|dan|jailbr\w*|role|roleplay|persona|"
-    r"character|mode|developer|filter\w*|polic(y|ies)|content|token\w*|generator|immerse|"
-    r"user|responses?|comply\w*|cut\s?off|enabled|sentiment|review|feedback|"
-    r"instructions?|pretend\w*|act)\b",
-    re.I)
+    """Flagged at ingest, or detected again now (the rules may be newer than the ingest).
+    Decides the "not followed" notice; what may be quoted does not depend on it."""
+    return "prompt_injection" in rec.flags or bool(injection_flags(rec.text))
 
 
 def clinical_sentence(sentence: str) -> bool:
-    """A sentence that states something about health, as opposed to a task, a question
-    or talk about the assistant: what a quarantined document may still be quoted for."""
-    text = sentence.strip()
-    if not text or "?" in text or assistant_directed(text) or _META_WORDS.search(text):
-        return False
-    return bool(re.search(r"\d", text) or _HEALTH_WORDS.search(fold(text)))
+    """A declarative sentence that states something clinical: what a document may be
+    quoted for (see :func:`guardrails.quarantine.quotable`)."""
+    return quotable(sentence, free_text=True)
 
 
-def safe_quote(rec: StoredRecord) -> str:
-    """The record text, minus any sentence that carries instructions: the longest run of
-    clean sentences, which is an exact part of the text."""
-    if not needs_quarantine(rec):
+_HEADER = re.compile(r"^\s*Document:[^:\n]{0,160}:\s*(?=\S)")
+_HEALTH_SIGNAL = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def safe_quote(rec: StoredRecord, question: str = "") -> str:
+    """The part of the record text a composer may echo: the whole text when every sentence
+    is quotable, else the run of consecutive quotable sentences that best matches the
+    question (then the most values), an exact part of the text; "" when none is."""
+    free = free_text(rec)
+    spans = sentence_spans(rec.text)
+    # The parser's "Document: <title> (part n):" header names the document: a clinical
+    # title must not lend its anchor to the sentence that follows it.
+    ok = [quotable(_HEADER.sub("", rec.text[a:b]), free_text=free) for a, b in spans]
+    if spans and all(ok):
         return rec.text
-    def signal(a: int, b: int) -> tuple[int, int]:
-        """Health words count double; values count; dates (headers) do not."""
-        part = re.sub(r"\d{4}-\d{2}-\d{2}", " ", rec.text[a:b])
-        words = len(_HEALTH_WORDS.findall(fold(part)))
-        return (2 * words + len(re.findall(r"\d+", part)), b - a)
+    if free:
+        # An injected passage runs from its first to its last hostile sentence: what it
+        # surrounds belongs to it, however clinical it reads ("Baking uses high
+        # temperatures ..." inside a jailbreak), so only text outside it may be quoted.
+        # Structural, so it holds for injections that detection misses.
+        hostile = [i for i, (a, b) in enumerate(spans)
+                   if not quotable(rec.text[a:b], free_text=False)]
+        if hostile:
+            for i in range(hostile[0], hostile[-1] + 1):
+                ok[i] = False
+    words = set(re.findall(r"\w{4,}", fold(question)))
+    runs: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    for (a, b), good in [*zip(spans, ok, strict=True), ((-1, -1), False)]:
+        if good:
+            start = a if start is None else start
+            end = b
+        elif start is not None:
+            runs.append((start, end))
+            start = None
+    if not runs:
+        return ""
 
-    best = (0, 0)
-    run_start: int | None = None
-    run_end = 0
-    for a, b in [*sentence_spans(rec.text), (-1, -1)]:
-        if a >= 0 and clinical_sentence(rec.text[a:b]):
-            run_start = a if run_start is None else run_start
-            run_end = b
-            continue
-        if run_start is not None and signal(run_start, run_end) > signal(*best):
-            best = (run_start, run_end)
-        run_start = None
-    return rec.text[best[0] : best[1]].strip()
+    def score(run: tuple[int, int]) -> tuple[int, int, int]:
+        part = rec.text[run[0] : run[1]]
+        overlap = len(words & set(re.findall(r"\w{4,}", fold(part))))
+        return (overlap, len(_HEALTH_SIGNAL.findall(part)), run[1] - run[0])
+
+    a, b = max(runs, key=score)
+    return rec.text[a:b].strip()
+
+
+def _quote(rec: StoredRecord, name: str) -> str:
+    """What a list line cites: the quotable record text, else the item's name as written
+    in it, so a citation never carries a record's instructions or links."""
+    quote = safe_quote(rec)
+    if quote:
+        return quote
+    return name if name and name in rec.text else rec.text
+
+
+_TREATMENT = re.compile(
+    r"\b(?:treat\w*|therap\w*|medic\w*|drugs?|doses?|dosage|manag\w*|cures?|surgery|"
+    r"prescri\w*|side[\s-]effects?|traitements?|traiter|soigner|medicaments?|posologie|"
+    r"chirurgie|prendre\s+en\s+charge)\b")
+DISCLAIMER_CATEGORIES = {"medication", "condition", "allergy"}
+
+
+def wants_disclaimer(plan: Plan, draft: Draft, cites: CitationBuilder) -> bool:
+    """The disclaimer policy (see the module docstring): does this draft interpret health
+    information for the person, with at least one cited fact of the right kind?"""
+    if plan.intent in {"out_of_scope", "records"}:
+        return False
+    markers = {int(m) for s in draft.sentences for m in MARKER.findall(s)}
+    kinds = {c.kind for c in cites.citations if c.marker in markers}
+    request = classify_request(plan.question)
+    if request.diagnosis_request or request.medication_change:
+        return False  # the answer path adds its referral sentence instead
+    if plan.intent in {"value", "trend"}:
+        return "record" in kinds
+    if plan.intent in {"list", "check_item"}:
+        return plan.category in DISCLAIMER_CATEGORIES and "record" in kinds
+    return "knowledge" in kinds and bool(_TREATMENT.search(fold(plan.question)))
 
 
 def range_sentence(p: Point, cites: CitationBuilder, draft: Draft, lang: str) -> None:
@@ -322,8 +391,9 @@ def range_sentence(p: Point, cites: CitationBuilder, draft: Draft, lang: str) ->
 class ExtractiveComposer(Composer):
     name = "extractive"
 
-    def __init__(self, list_limit: int = 50) -> None:
+    def __init__(self, list_limit: int = 50, *, disclaimer: bool = True) -> None:
         self.list_limit = list_limit
+        self.disclaimer = disclaimer
 
     def compose(self, plan: Plan, evidence: Evidence, cites: CitationBuilder) -> Draft:
         lang = plan.language if plan.language in T else "en"
@@ -339,7 +409,6 @@ class ExtractiveComposer(Composer):
                                   draft, lang, 1)
                 else:
                     self._series(plan, series, evidence, cites, draft, lang)
-            draft.sentences.append(T[lang]["clinician"])
         elif plan.intent == "list" and plan.category:
             self._list(plan.category, evidence.items, cites, draft, lang)
         elif plan.intent == "check_item" and plan.category:
@@ -348,6 +417,9 @@ class ExtractiveComposer(Composer):
             self._records(plan, evidence, cites, draft, lang)
         else:
             self._knowledge(plan, evidence.knowledge, cites, draft, lang)
+        if self.disclaimer and wants_disclaimer(plan, draft, cites):
+            draft.disclaimer = T[lang]["clinician"]
+            draft.sentences.append(draft.disclaimer)
         return draft
 
     # ------------------------------------------------------------ values
@@ -479,6 +551,10 @@ class ExtractiveComposer(Composer):
         lang: str,
     ) -> None:
         t = T[lang]
+        safe = [x for x in items if quotable(x[0].item.name, free_text=False)]
+        if len(safe) < len(items):  # a name that carries instructions, a link or markup
+            draft.flags.add("prompt_injection")
+        items = safe
         active_words = {"active", "recurrence", "relapse", "on-hold"}
         what_active, what_all = WHAT[lang].get(category, (category, category))
         chosen = items
@@ -505,7 +581,8 @@ class ExtractiveComposer(Composer):
         if category in {"condition", "allergy"}:
             unique.sort(key=lambda x: x[0].item.date or "")
         shown = unique[: self.list_limit]
-        parts = [f"{self._describe(si, lang)} [{cites.record(rec)}]" for si, rec in shown]
+        parts = [f"{self._describe(si, lang)} [{cites.record(rec, _quote(rec, si.item.name))}]"
+                 for si, rec in shown]
         draft.computed.add(str(len(unique)))
         draft.sentences.append(
             t["list_head"].format(n=len(unique), what=what, items=_join(parts, lang))
@@ -522,7 +599,10 @@ class ExtractiveComposer(Composer):
             what = WHAT[lang].get(plan.category or "", ("", plan.category or ""))[1]
             draft.sentences.append(t["no_item"].format(name=plan.item_query, what=what))
             return
-        for si, rec in sorted(ev.items, key=lambda x: x[0].item.date or "", reverse=True)[:5]:
+        items = [x for x in ev.items if quotable(x[0].item.name, free_text=False)]
+        if len(items) < len(ev.items):
+            draft.flags.add("prompt_injection")
+        for si, rec in sorted(items, key=lambda x: x[0].item.date or "", reverse=True)[:5]:
             it = si.item
             extra = []
             if it.status:
@@ -531,7 +611,7 @@ class ExtractiveComposer(Composer):
             detail = f" ({', '.join(extra)})" if extra else ""
             draft.sentences.append(
                 t["found_item"].format(
-                    name=desc, detail=detail, m=cites.record(rec, safe_quote(rec) or rec.text)
+                    name=desc, detail=detail, m=cites.record(rec, _quote(rec, it.name))
                 )
             )
 
@@ -545,19 +625,18 @@ class ExtractiveComposer(Composer):
             draft.sentences.append(t["nothing"])
             self._knowledge(plan, ev.knowledge[:1], cites, draft, lang, intro=True)
             return
-        draft.sentences.append(t["records_intro"])
+        quoted: list[str] = []
         for rec in ev.records[:3]:
-            quote = safe_quote(rec)
             if needs_quarantine(rec):
                 draft.flags.add("prompt_injection")
-            if not quote:
-                continue
+            quote = safe_quote(rec, plan.question)
             if len(quote) > 400:
-                picked = best_sentences(quote, plan.question, 2)
+                picked = best_sentences(quote, plan.question, 2, documents=free_text(rec))
                 joined = " ".join(picked)
-                quote = joined if picked and joined in rec.text else (
-                    picked[0] if picked else quote[:400])
-            draft.sentences.append(cited_sentence(quote, cites.record(rec, quote)))
+                quote = joined if picked and joined in rec.text else (picked[0] if picked else "")
+            if quote:
+                quoted.append(cited_sentence(quote, cites.record(rec, quote)))
+        draft.sentences.extend([t["records_intro"], *quoted] if quoted else [t["nothing"]])
         if "prompt_injection" in draft.flags:
             draft.sentences.append(t["quarantined"])
 

@@ -8,7 +8,10 @@ a confident wrong claim is worse than a plain one). A circuit breaker stops call
 failing endpoint for a while.
 
 Record text that carries injected instructions is sent as data, inside ``<data>``, with
-its imperative sentences removed. Logs carry reasons and ids, never health content.
+its imperative sentences removed. Every sentence of the model that states a medical fact
+must cite (``guardrails.verify``), else the extractive answer is used. The disclaimer is
+the extractive draft's decision (``rag.compose.wants_disclaimer``), appended after the
+model's sentences. Logs carry reasons and ids, never health content.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import httpx2
 import openai
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 
-from guardrails.quarantine import injection_flags
+from guardrails.quarantine import injection_flags, quotable
 from guardrails.requests import classify_request
 from guardrails.verify import MARKER, facts_of, verify
 from indexes.facts import StoredRecord
@@ -150,7 +153,8 @@ def evidence_lines(citations: list[Citation], evidence: Evidence) -> list[str]:
         )
         if hostile:
             quote = " ".join(
-                quote[a:b] for a, b in sentence_spans(quote) if not injection_flags(quote[a:b])
+                quote[a:b] for a, b in sentence_spans(quote)
+                if quotable(quote[a:b], free_text=False)
             )
         quote = _flat(quote)
         if not quote:
@@ -198,6 +202,7 @@ def _reason_code(reason: str) -> str:
         ("diagnosis wording", "diagnosis"),
         ("ungrounded number", "ungrounded_number"),
         ("ungrounded date", "ungrounded_date"),
+        ("uncited medical fact", "uncited_fact"),
     ):
         if reason.startswith(prefix):
             return code
@@ -307,10 +312,13 @@ class LLMComposer(Composer):
         if "prompt_injection" in base.flags:
             lang = plan.language if plan.language in T else "en"
             sentences.append(T[lang]["quarantined"])
+        if base.disclaimer:  # the policy decided on the same evidence (rag.compose)
+            sentences.append(base.disclaimer)
         return LLMDraft(
             sentences=sentences,
             computed=set(base.computed),
             flags=set(base.flags),
+            disclaimer=base.disclaimer,
             composer=self.name,
             model=self.settings.llm_model or None,
         )
@@ -320,6 +328,7 @@ class LLMComposer(Composer):
             sentences=list(base.sentences),
             computed=set(base.computed),
             flags=set(base.flags),
+            disclaimer=base.disclaimer,
             composer=self.fallback.name,
             model=None,
             fallback_reason=reason,

@@ -83,7 +83,8 @@ class Service:
         self.limiter = RateLimiter(settings.server.rate_limit_per_minute)
         self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
                                 settings.server.link_ttl_s, settings.server.public_url)
-        self.extractive = ExtractiveComposer(settings.generation.list_limit)
+        self.extractive = ExtractiveComposer(settings.generation.list_limit,
+                                             disclaimer=settings.guardrails.disclaimer)
         self.composers: dict[str, Composer] = {"extractive": self.extractive}
         gen = settings.generation
         if gen.llm_base_url:

@@ -168,3 +168,35 @@ def test_french_blood_pressure(demo_service: Any) -> None:
     assert ans.language == "fr" and ans.intent == "value"
     assert ans.citations[0].source.resource_id.startswith("demo-obs-bp")
     assert "mmHg" in ans.answer
+
+
+def test_disclaimer_policy(demo_service: Any) -> None:
+    """Added to interpreted personal values, never to "I couldn't find" answers."""
+    from guardrails.verify import DISCLAIMER
+
+    value = demo_service.ask("alice", "What was my last A1c?")
+    assert value.answer.endswith(DISCLAIMER["en"])
+    absent = demo_service.ask("alice", "What is my ferritin level?")
+    assert DISCLAIMER["en"] not in absent.answer
+
+
+def test_disclaimer_can_be_turned_off() -> None:
+    from rag.compose import ExtractiveComposer
+
+    assert ExtractiveComposer(disclaimer=False).disclaimer is False
+    assert ExtractiveComposer().disclaimer is True
+
+
+def test_disclaimer_setting_reaches_the_service(settings: Any, fake_embedder: Any,
+                                                demo_bundle: Any) -> None:
+    from guardrails.verify import DISCLAIMER
+    from rag.service import Service
+
+    settings.guardrails.disclaimer = False
+    service = Service(settings, fake_embedder)
+    try:
+        service.ingest("bea", [demo_bundle])
+        ans = service.ask("bea", "What was my last A1c?")
+        assert "[1]" in ans.answer and DISCLAIMER["en"] not in ans.answer
+    finally:
+        service.close()
