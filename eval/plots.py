@@ -30,7 +30,7 @@ def bar_chart(path: Path, title: str, labels: Sequence[str], values: Sequence[fl
         if reference_label:
             ax.legend(loc="lower right", frameon=False)
     for y, v in zip(ys, values, strict=True):
-        ax.text(v, y, f" {v:,.3g}", va="center", fontsize=8)
+        ax.text(v, y, f" {v:,.0f}" if abs(v) >= 100 else f" {v:.3g}", va="center", fontsize=8)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.tight_layout()
