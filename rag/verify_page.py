@@ -147,8 +147,9 @@ def _highlighted(text: str, quote: str | None) -> tuple[str, str]:
     return status, f'<div class="chunk">{chunk}</div>'
 
 
-def _record_body(service: Service, vault_id: str, citation_id: str, quote: str | None) -> str:
-    rec = read_record(service, service.vaults.open_by_id(vault_id), citation_id, "verify-link")
+def _record_body(service: Service, vault_id: str, citation_id: str, quote: str | None,
+                 actor: str | None) -> str:
+    rec = read_record(service, service.vaults.open_by_id(vault_id), citation_id, actor)
     status, chunk = _highlighted(rec.text, quote)
     parts = [
         '<header><p class="kicker">healthrag · citation verification · patient record</p>'
@@ -238,19 +239,21 @@ def _footer() -> str:
 
 
 def render_verify_page(
-    service: Service, citation_id: str, *, vault_id: str | None, quote: str | None
+    service: Service, citation_id: str, *, vault_id: str | None, quote: str | None,
+    actor: str | None = "verify-link",
 ) -> str:
     """The complete HTML page for one citation.
 
     ``vault_id`` is the vault the caller has already proven access to (see
     :func:`resolve_vault`); record citations (``r_…``) are looked up only there, and a
     citation outside it is :class:`NotFound`, exactly as one that does not exist.
-    Knowledge citations (``k_…``) come from the shared knowledge base.
+    Knowledge citations (``k_…``) come from the shared knowledge base. ``actor`` is who the
+    audit log records as reading the record (``None``: the caller records it).
     """
     if citation_id.startswith("k_"):
         return _knowledge_body(service, citation_id, quote)
     if citation_id.startswith("r_") and vault_id is not None:
-        return _record_body(service, vault_id, citation_id, quote)
+        return _record_body(service, vault_id, citation_id, quote, actor)
     raise NotFound("no such citation")
 
 

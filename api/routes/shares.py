@@ -20,8 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import ClinicianDep, PrincipalDep, ServiceDep
 from api.routes.trends import FromQuery, MetricQuery, ToQuery
 from api.routes.verify import SECURITY_HEADERS
-from indexes.facts import StoredRecord
-from rag.citations_view import citation_view, iso_time
+from rag.citations_view import citation_view, record_json
 from rag.errors import InvalidContent, NotFound
 from rag.service import Service
 from rag.shares import MAX_DAYS
@@ -119,19 +118,6 @@ async def shared_answer(patient_id: PatientId, body: SharedAnswerRequest,
                                    body.question, locale=body.locale)
 
 
-def _record_json(rec: StoredRecord) -> dict[str, Any]:
-    return {
-        "id": rec.chunk_id, "kind": "record", "title": rec.title, "text": rec.text,
-        "flags": list(rec.flags),
-        "source": {"type": rec.source_type, "resource_type": rec.resource_type,
-                   "resource_id": rec.resource_id, "version": rec.version, "page": rec.page,
-                   "span": list(rec.span) if rec.span else None},
-        "provenance": {"file": rec.source_file, "sha256": rec.file_hash,
-                       "ingested_at": iso_time(rec.ingested_at)},
-        "resource": rec.raw,
-    }
-
-
 def _shared_citation(service: Service, clinician: str, patient: str,
                      citation_id: str) -> dict[str, Any]:
     share = service.shared(clinician, patient)
@@ -142,7 +128,7 @@ def _shared_citation(service: Service, clinician: str, patient: str,
     if rec is None:
         raise NotFound("no such citation")
     service.audit_shared_read(share, [rec.chunk_id], "citation")
-    return _record_json(rec)
+    return record_json(rec)
 
 
 @router.get("/v1/patients/{patient_id}/citations/{citation_id}")
@@ -177,7 +163,7 @@ def _shared_page(service: Service, clinician: str, patient: str, citation_id: st
                  quote: str | None) -> str:
     share = service.shared(clinician, patient)
     page = render_verify_page(service, citation_id, vault_id=service.vaults.vault_id(patient),
-                              quote=quote)
+                              quote=quote, actor=None)  # audited below, as the clinician
     if citation_id.startswith("r_"):
         service.audit_shared_read(share, [citation_id], "verify")
     return page

@@ -75,6 +75,8 @@ def test_share_lifecycle_and_audit(service: Any, env: Any) -> None:
     assert sorted(e["via"] for e in by_drc) == ["answer", "citation", "trends", "verify"]
     assert all(e["share"] == share["share_id"] for e in by_drc)
     assert cids[0] in next(e for e in by_drc if e["via"] == "citation")["resources"]
+    # ... and only those: the verify page is not logged a second time as an anonymous link
+    assert not [e for e in entries if e["actor"] == "verify-link"]
     # Revoke: the very next read is a 404, and the share lists as revoked.
     r = client.delete(f"/v1/shares/{share['share_id']}", headers=h["pat-7f3c"])
     assert r.status_code == 200
