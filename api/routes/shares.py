@@ -14,17 +14,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ClinicianDep, PrincipalDep, ServiceDep
-from api.routes.trends import FromQuery, MetricQuery, ToQuery
+from api.routes.trends import FromQuery, MetricQuery, ToQuery, check_period, trend_response
 from api.routes.verify import SECURITY_HEADERS
 from rag.citations_view import citation_view, record_json
-from rag.errors import InvalidContent, NotFound
+from rag.errors import NotFound
 from rag.service import Service
 from rag.shares import MAX_DAYS
-from rag.trend_chart import render_png
 from rag.types import Answer
 from rag.verify_page import render_verify_page
 
@@ -150,13 +149,10 @@ async def shared_trends(
     format: Literal["json", "png"] = "json",
 ) -> Response:
     """A metric's series from a shared vault, as ``GET /v1/trends`` returns it."""
-    if start is not None and end is not None and start > end:
-        raise InvalidContent("'from' is after 'to'", code="invalid_period")
+    check_period(start, end)
     result = await run_in_threadpool(service.trend_shared, principal.user_id, patient_id,
                                      metric, start, end)
-    if format == "png":
-        return Response(await run_in_threadpool(render_png, result), media_type="image/png")
-    return JSONResponse(result.as_json())
+    return await trend_response(result, format)
 
 
 def _shared_page(service: Service, clinician: str, patient: str, citation_id: str,

@@ -17,25 +17,22 @@ from fastapi.responses import JSONResponse, Response
 
 from api.deps import PrincipalDep, ServiceDep
 from rag.errors import InvalidContent
-from rag.planner import TimeWindow
-from rag.service import Service
 from rag.trend_chart import render_png
-from rag.trends import TrendResult, resolve_metric, trend
+from rag.trends import TrendResult
 
 router = APIRouter()
 
 
-def _trend(service: Service, user_id: str, metric: str, start: dt.date | None,
-           end: dt.date | None) -> TrendResult:
-    term = resolve_metric(metric, service.answerer.vocabulary)
-    window = TimeWindow(start=start.isoformat() if start else None,
-                        end=(end + dt.timedelta(days=1)).isoformat() if end else None)
-    vault = service.vaults.open(user_id)
-    result = trend(vault, term, window)
-    read = sorted({r.chunk_id for p in result.points for r in p.records})
-    if read:
-        service.audit.record("read", actor="owner", vault=vault.vault_id, resources=read)
-    return result
+def check_period(start: dt.date | None, end: dt.date | None) -> None:
+    if start is not None and end is not None and start > end:
+        raise InvalidContent("'from' is after 'to'", code="invalid_period")
+
+
+async def trend_response(result: TrendResult, format: str) -> Response:
+    """The series as JSON, or as a chart with ``format=png``."""
+    if format == "png":
+        return Response(await run_in_threadpool(render_png, result), media_type="image/png")
+    return JSONResponse(result.as_json())
 
 
 MetricQuery = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$",
@@ -56,10 +53,6 @@ async def get_trend(
 ) -> Response:
     """The metric's de-duplicated series and statistics over the period (rules in
     :mod:`rag.trends`), as JSON or, with ``format=png``, as a chart."""
-    if start is not None and end is not None and start > end:
-        raise InvalidContent("'from' is after 'to'", code="invalid_period")
-    result = await run_in_threadpool(_trend, service, principal.user_id, metric, start, end)
-    if format == "png":
-        png = await run_in_threadpool(render_png, result)
-        return Response(png, media_type="image/png")
-    return JSONResponse(result.as_json())
+    check_period(start, end)
+    result = await run_in_threadpool(service.trend, principal.user_id, metric, start, end)
+    return await trend_response(result, format)
