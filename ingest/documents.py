@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Literal
 
 from ingest.base import Source
+from ingest.fhir import split_text
 from ingest.labs import LabResult, extract_labs
 from ingest.radiology import is_radiology_report, report_title, split_report
 from rag.errors import EmptyInput, InvalidContent, TooLarge, UnsupportedFormat
@@ -453,27 +454,16 @@ def _space(text: str | None) -> str:
 
 
 def chunk_spans(text: str, limit: int) -> list[tuple[int, int]]:
-    """Spans of at most about ``limit`` characters, cut at blank lines, then line ends,
-    then sentence ends; leading and trailing whitespace are left out of each span."""
+    """Spans of at most about ``limit`` characters, cut where the FHIR text splitter cuts
+    (blank lines, then line ends, then sentence ends); leading and trailing whitespace are
+    left out of each span, so a chunk is exactly the text it quotes."""
+    lead = len(text) - len(text.lstrip())
     spans: list[tuple[int, int]] = []
-    start, n = 0, len(text)
-    while start < n:
-        while start < n and text[start].isspace():
-            start += 1
-        if start >= n:
-            break
-        end = min(n, start + limit)
-        if end < n:
-            for sep in ("\n\n", "\n", ". ", "; ", " "):
-                cut = text.rfind(sep, start + limit // 2, end)
-                if cut != -1:
-                    end = cut + len(sep)
-                    break
-        stop = end
+    for start, end in split_text(text[lead:], limit):
+        start, stop = start + lead, end + lead
         while stop > start and text[stop - 1].isspace():
             stop -= 1
         spans.append((start, stop))
-        start = end
     return spans
 
 
