@@ -20,7 +20,7 @@ import base64
 import binascii
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from xml.etree.ElementTree import Element, ParseError
 
@@ -660,15 +660,23 @@ def narrative_text(el: Element) -> str:
 # ------------------------------------------------------------------ entry readers
 
 
-def _problems(entries: list[Element], slug: str, title: str, doc: _Doc) -> None:
+def _concerns(entries: list[Element], template: str,
+              read: Callable[[Element, str | None, str, _Doc], None], slug: str,
+              doc: _Doc) -> None:
+    """Problem and allergy entries share a shape: a concern act (whose status applies to
+    all) around observations of the section's template, or bare observations."""
     for entry in entries:
-        observations = list(_observations_with(entry, _PROBLEM_OBS))
+        observations = list(_observations_with(entry, template))
         if not observations:
             observations = _entry_children(entry, "observation")
         concern = entry.find("h:act", NS)
         concern_status = _status(concern) if concern is not None else None
         for obs in observations:
-            _problem(obs, concern_status, slug, doc)
+            read(obs, concern_status, slug, doc)
+
+
+def _problems(entries: list[Element], slug: str, title: str, doc: _Doc) -> None:
+    _concerns(entries, _PROBLEM_OBS, _problem, slug, doc)
 
 
 def _problem(obs: Element, concern_status: str | None, slug: str, doc: _Doc) -> None:
@@ -778,14 +786,7 @@ def _medication(sa: Element, slug: str, doc: _Doc) -> None:
 
 
 def _allergies(entries: list[Element], slug: str, title: str, doc: _Doc) -> None:
-    for entry in entries:
-        observations = list(_observations_with(entry, _ALLERGY_OBS))
-        if not observations:
-            observations = _entry_children(entry, "observation")
-        concern = entry.find("h:act", NS)
-        concern_status = _status(concern) if concern is not None else None
-        for obs in observations:
-            _allergy(obs, concern_status, slug, doc)
+    _concerns(entries, _ALLERGY_OBS, _allergy, slug, doc)
 
 
 def _nested_value(obs: Element, template: str, doc: _Doc) -> str | None:
