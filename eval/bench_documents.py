@@ -32,6 +32,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from eval.timing import best_of
 from ingest.base import Source
 from ingest.documents import extract_pages, ocr_image, parse_document, tesseract_path
 from rag.settings import IngestSettings
@@ -104,15 +105,6 @@ def generated_pdfs(directory: Path, pages: int) -> dict[str, Path]:
     return made
 
 
-def _best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def _pypdfium_plain(path: Path) -> None:
     import pypdfium2 as pdfium  # type: ignore[import-untyped]  # no py.typed
 
@@ -158,7 +150,7 @@ def run(out: Path, pages: int, repeat: int, unstructured_python: str | None) -> 
             _pypdfium_plain(path)
         for parser, fn in parsers.items():
             for name, path in inputs.items():
-                seconds = _best(partial(fn, path), repeat)
+                seconds = best_of(partial(fn, path), repeat)
                 rows.append((parser, name, counts[name], seconds))
         unstructured_note = "not run (no --unstructured-python given)"
         if unstructured_python:

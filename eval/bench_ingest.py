@@ -18,11 +18,11 @@ import io
 import json
 import platform
 import tempfile
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
+from eval.timing import best_of
 from ingest.base import Source
 from ingest.detect import parse_source
 from rag.settings import IngestSettings
@@ -30,15 +30,6 @@ from rag.settings import IngestSettings
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 REPORT = ROOT / "eval" / "reports" / "ingest_kinds.md"
-
-
-def _best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def _json_baseline(paths: list[Path]) -> Callable[[], object]:
@@ -172,8 +163,8 @@ def run(apple_mb: float, repeat: int) -> list[dict[str, object]]:
                     counts[kind] = counts.get(kind, 0) + len(parsed.records)
 
             base = baseline(paths)
-            ours_s = _best(ours, repeat)
-            base_s = _best(base, repeat)
+            ours_s = best_of(ours, repeat)
+            base_s = best_of(base, repeat)
             records = sum(counts.values())
             rows.append({
                 "kind": label, "files": len(paths), "mb": size / 1e6, "records": records,

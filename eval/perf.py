@@ -33,10 +33,14 @@ import tempfile
 import time
 import warnings
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from eval.bench_skeleton import pct
+from eval.timing import best_of, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 NFCORPUS = ROOT.parent / "shared" / "data" / "nfcorpus_original_test"
@@ -50,14 +54,8 @@ def matmul_gflops(threads: int, n: int = 1024, repeat: int = 7) -> float:
     torch.set_num_threads(threads)
     a, b = torch.randn(n, n), torch.randn(n, n)
     torch.mm(a, b)
-    best = min(_timed(lambda: torch.mm(a, b)) for _ in range(repeat))
+    best = best_of(lambda: torch.mm(a, b), repeat)
     return 2 * n**3 / best / 1e9
-
-
-def _timed(fn: Any) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def load_texts(limit: int) -> tuple[list[str], str]:
@@ -170,10 +168,10 @@ def embedding_section(n_docs: int, with_ndcg: bool) -> dict[str, Any]:
     plain.encode(texts[:16])
     quant.encode(texts[:16])
     for _ in range(2):  # alternate, best of 2
-        runs["plain"].append(_timed(lambda: plain.encode(texts, batch_size=32,
+        runs["plain"].append(timed(lambda: plain.encode(texts, batch_size=32,
                                                          normalize_embeddings=True)))
-        runs["ours"].append(_timed(lambda: ours.embed(texts)))
-        runs["int8"].append(_timed(lambda: quant.encode(texts, batch_size=32,
+        runs["ours"].append(timed(lambda: ours.embed(texts)))
+        runs["int8"].append(timed(lambda: quant.encode(texts, batch_size=32,
                                                         normalize_embeddings=True)))
     best = {k: min(v) for k, v in runs.items()}
     best["two_workers"] = two_workers(texts)
@@ -210,7 +208,7 @@ def service_section(vault_counts: Sequence[int], questions: int) -> dict[str, An
             service.ask("seed", q)
         lat = []
         for i in range(questions):
-            lat.append(_timed(lambda i=i: service.ask("seed", qs[i % len(qs)])) * 1000)
+            lat.append(timed(partial(service.ask, "seed", qs[i % len(qs)])) * 1000)
         out: dict[str, Any] = {
             "ingest_records": report.records, "ingest_s": ingest_s,
             "ask_ms": _dist(lat),
@@ -230,8 +228,7 @@ def service_section(vault_counts: Sequence[int], questions: int) -> dict[str, An
             times = []
             for i in range(questions):
                 user = f"user{rng.randrange(n)}"
-                times.append(_timed(lambda u=user, i=i: service.ask(u, qs[i % len(qs)]))
-                             * 1000)
+                times.append(timed(partial(service.ask, user, qs[i % len(qs)])) * 1000)
             scaling.append({"vaults": n, **_dist(times),
                             "open_fds": len(os.listdir("/proc/self/fd"))})
         out["scaling"] = scaling
@@ -243,12 +240,9 @@ def service_section(vault_counts: Sequence[int], questions: int) -> dict[str, An
 
 
 def _dist(ms: Sequence[float]) -> dict[str, float]:
-    s = sorted(ms)
-
-    def pct(p: float) -> float:
-        return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
-
-    return {"p50": pct(50), "p95": pct(95), "p99": pct(99), "mean": statistics.fmean(s)}
+    values = list(ms)
+    return {"p50": pct(values, 0.50), "p95": pct(values, 0.95), "p99": pct(values, 0.99),
+            "mean": statistics.fmean(values)}
 
 
 def render(result: dict[str, Any], command: str) -> str:
