@@ -48,6 +48,7 @@ class FileReport:
     issues: list[ParseIssue] = field(default_factory=list)
     error: str | None = None
     error_code: str | None = None
+    error_status: int = 422  # the HTTP status of the error's class, for the API
 
 
 @dataclass
@@ -162,6 +163,7 @@ class Ingestor:
         if len(data) > self.settings.ingest.max_file_bytes:
             cap = self.settings.ingest.max_file_bytes
             return FileReport(name, "rejected", error_code=TooLarge.code,
+                              error_status=TooLarge.status,
                               error=f"{name}: {len(data)} bytes is over the {cap}-byte cap")
         source = source_from_bytes(data, name, self.vault.work)
         source.progress = self.parse_progress
@@ -176,7 +178,8 @@ class Ingestor:
             return self._ingest(source)
         except IngestError as exc:
             log.info("rejected file vault=%s code=%s", self.vault.vault_id[:8], exc.code)
-            return FileReport(source.name, "rejected", error=exc.message, error_code=exc.code)
+            return FileReport(source.name, "rejected", error=exc.message, error_code=exc.code,
+                              error_status=exc.status)
 
     def parse_progress(self, done: int, total: int) -> None:
         if self.progress is not None:

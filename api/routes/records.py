@@ -22,9 +22,6 @@ from rag.ingestion import IngestSummary
 
 router = APIRouter()
 
-_STATUS = {"unsupported_format": 415, "too_large": 413}
-
-
 def _clean_name(name: str | None) -> str:
     base = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(c for c in base if c.isprintable())[:200] or "upload"
@@ -109,7 +106,7 @@ def _summary_response(summary: IngestSummary) -> JSONResponse:
         f = rejected[0]
         code = f.error_code or "invalid_content"
         return JSONResponse({"error": {"code": code, "message": f.error}},
-                            status_code=_STATUS.get(code, 422))
+                            status_code=f.error_status)
     return JSONResponse(out, status_code=200 if not out["errors"] else 207)
 
 
