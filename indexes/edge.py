@@ -10,6 +10,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from indexes.base import Hit, IndexPoint, SearchOptions, VectorIndex, point_uuid
+from indexes.sealed import IndexSeal
 from rag.errors import IndexError_
 
 DENSE = "dense"
@@ -24,9 +25,13 @@ def _bm25() -> qe.Bm25:
 class EdgeIndex(VectorIndex):
     """A Qdrant Edge shard with a named dense vector (cosine) and BM25 sparse vector (IDF)."""
 
-    def __init__(self, path: Path, dim: int, *, hnsw_min_points: int = 20000) -> None:
+    def __init__(self, path: Path, dim: int, *, hnsw_min_points: int = 20000,
+                 seal: IndexSeal | None = None) -> None:
+        """``seal``: the vault's keyed vector transforms (see indexes/sealed.py); every
+        vector written and every query goes through it."""
         self._path = path
         self._dim = dim
+        self._seal = seal
         self._hnsw_min_points = hnsw_min_points
         self._bm25 = _bm25()
         self._lock = threading.RLock()
@@ -47,6 +52,15 @@ class EdgeIndex(VectorIndex):
             optimizers=qe.EdgeOptimizersConfig(indexing_threshold=self._hnsw_min_points),
         )
 
+    def _dense(self, vector: Sequence[float]) -> list[float]:
+        return self._seal.dense(vector) if self._seal else list(vector)
+
+    def _sparse(self, vector: qe.SparseVector) -> qe.SparseVector:
+        if self._seal is None:
+            return vector
+        indices, values = self._seal.sparse(vector.indices, vector.values)
+        return qe.SparseVector(indices=indices, values=values)
+
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         if not points:
             return
@@ -55,8 +69,8 @@ class EdgeIndex(VectorIndex):
             if len(p.dense) != self._dim:
                 raise IndexError_(f"vector size {len(p.dense)} != {self._dim}")
             vector: dict[str, Any] = {
-                DENSE: list(p.dense),
-                SPARSE: self._bm25.embed_document(p.text),
+                DENSE: self._dense(p.dense),
+                SPARSE: self._sparse(self._bm25.embed_document(p.text)),
             }
             qpoints.append(
                 qe.Point(point_uuid(p.chunk_id), vector, {**p.payload, "cid": p.chunk_id})
@@ -81,8 +95,8 @@ class EdgeIndex(VectorIndex):
 
     def search(self, dense: Sequence[float], text: str, options: SearchOptions) -> list[Hit]:
         flt = self._filter(options)
-        dense_q = qe.Query.Nearest(list(dense), using=DENSE)
-        sparse_q = qe.Query.Nearest(self._bm25.embed_query(text), using=SPARSE)
+        dense_q = qe.Query.Nearest(self._dense(dense), using=DENSE)
+        sparse_q = qe.Query.Nearest(self._sparse(self._bm25.embed_query(text)), using=SPARSE)
         if options.mode == "dense":
             req = qe.QueryRequest(limit=options.limit, query=dense_q, filter=flt, with_payload=True)
         elif options.mode == "sparse":

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.errors import IndexError_
+from indexes.sqlcrypt import connect
 from rag.types import Item, Measurement, Record, text_hash
 
 _M001_INITIAL = """
@@ -55,8 +55,23 @@ _M001_INITIAL = """
         );
 """
 
+_M002_HISTORY = """
+        CREATE TABLE conversations (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL, created_at REAL NOT NULL,
+            updated_at REAL NOT NULL, user_digest TEXT NOT NULL
+        );
+        CREATE INDEX conversations_digest ON conversations(user_digest, updated_at);
+        CREATE INDEX conversations_updated ON conversations(updated_at);
+        CREATE TABLE messages (
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
+            citations TEXT NOT NULL DEFAULT '[]', created_at REAL NOT NULL,
+            PRIMARY KEY (conversation_id, seq)
+        );
+"""
+
 # Numbered migrations, applied in order; each runs in one transaction with the version bump.
-MIGRATIONS: list[str] = [_M001_INITIAL]
+MIGRATIONS: list[str] = [_M001_INITIAL, _M002_HISTORY]
 
 
 @dataclass(frozen=True)
@@ -129,14 +144,11 @@ class FactsStore:
     """One SQLite file. Writes happen inside :meth:`transaction` so a failed ingest leaves
     nothing behind."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: bytes | None = None) -> None:
+        """``key``: the SQLCipher key (a subkey of the vault key); None keeps it plaintext."""
         self.path = path
         self._lock = threading.RLock()
-        try:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise IndexError_(f"cannot open the facts store: {exc}") from exc
-        self._db.row_factory = sqlite3.Row
+        self._db = connect(path, key)
         self._db.execute("PRAGMA foreign_keys = ON")
         # Deleted rows are overwritten with zeros, so deleted health data does not linger
         # in free pages of the file.
@@ -154,6 +166,11 @@ class FactsStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def read(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """One read query under the store's lock (for stores that share this file)."""
+        with self._lock:
+            return list(self._db.execute(sql, args).fetchall())
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -334,7 +351,8 @@ class FactsStore:
         return {row["chunk_id"]: self._record(row) for row in rows}
 
     def count(self, table: str) -> int:
-        if table not in {"records", "measurements", "items", "sources", "embeddings"}:
+        if table not in {"records", "measurements", "items", "sources", "embeddings",
+                         "conversations", "messages"}:
             raise ValueError(table)
         with self._lock:
             return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])

@@ -39,6 +39,7 @@ class ChatResult:
     question: str
     vault_id: str
     temporary: bool
+    conversation_id: str | None = None
 
 
 def citation_links(result: ChatResult, links: Any, base_url: str = "") -> dict[int, str]:
@@ -84,7 +85,7 @@ def _extras(result: ChatResult, urls: dict[int, str]) -> dict[str, Any]:
         "citations": [urls[c.marker] for c in result.answer.citations],
         "search_results": search_results(result, urls),
         "healthrag": {**result.answer.model_dump(mode="json"), "temporary": result.temporary,
-                      "question": result.question},
+                      "question": result.question, "conversation_id": result.conversation_id},
     }
 
 

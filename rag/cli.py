@@ -92,7 +92,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_ask(args: argparse.Namespace) -> int:
     service = _service(args)
     try:
-        answer = service.ask(args.user, args.question, locale=args.locale)
+        answer = service.ask(args.user, args.question, locale=getattr(args, "locale", None),
+                             temporary=args.temporary)
     finally:
         service.close()
     if args.json:
@@ -162,6 +163,20 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    """Wrap every vault key under a new master key (the vault data is not rewritten)."""
+    from indexes.keys import KeyRing, read_key_file
+
+    settings = _settings(args)
+    ring = KeyRing.from_settings(settings)
+    if ring is None:
+        print("error: encryption is off (privacy.encryption)", file=sys.stderr)
+        return 1
+    count = ring.rewrap(read_key_file(Path(args.new_master_key_file)))
+    print(f"rewrapped {count} vault key(s); now set the new master key and restart")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -226,7 +241,9 @@ def normalize_argv(argv: Sequence[str]) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the subcommand is not reset by the subcommand's own
+    # copy of it (`healthrag --data-dir X ask ...` uses X).
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     common.add_argument(
         "--data-dir", help="where all state lives (default: $HEALTHRAG_DATA_DIR or ./data)"
     )
@@ -247,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", parents=[common], help="answer one question")
     p.add_argument("--user", required=True)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--temporary", action="store_true",
+                   help="keep nothing: no conversation history")
     p.add_argument("question")
     p.set_defaults(func=cmd_ask)
 
@@ -282,6 +301,14 @@ def build_parser() -> argparse.ArgumentParser:
     t = tsub.add_parser("list", parents=[common])
     t.add_argument("--user")
     t.set_defaults(func=cmd_token)
+
+    p = sub.add_parser("keys", parents=[common], help="encryption keys")
+    ksub = p.add_subparsers(dest="keys_cmd", required=True)
+    k = ksub.add_parser("rotate", parents=[common],
+                        help="wrap every vault key under a new master key")
+    k.add_argument("--new-master-key-file", required=True,
+                   help="file with the new master key (32 bytes, base64)")
+    k.set_defaults(func=cmd_keys_rotate)
 
     p = sub.add_parser("eval", help="benchmarks and quality suites (see eval/)")
     esub = p.add_subparsers(dest="eval_cmd", required=True)

@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import json
 import logging
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -315,14 +314,4 @@ class Ingestor:
             raise
         index.flush()
         if original is not None:
-            self._keep_upload(file_hash, name, original)
-
-    def _keep_upload(self, file_hash: str, name: str, original: Path) -> None:
-        uploads = self.vault.uploads
-        uploads.mkdir(parents=True, exist_ok=True)
-        suffix = "".join(c for c in Path(name).suffix[:16] if c.isalnum() or c == ".")
-        target = uploads / f"{file_hash}{suffix}"
-        if not target.exists():
-            tmp = target.with_suffix(target.suffix + ".tmp")
-            shutil.copyfile(original, tmp)
-            tmp.replace(target)
+            self.vault.keep_upload(file_hash, name, original)

@@ -9,11 +9,13 @@ import datetime as dt
 import json
 import logging
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from indexes.edge import EdgeIndex
+from indexes.keys import KeyRing
 from indexes.knowledge import KnowledgeStore
 from indexes.vaults import VaultManager
 from ingest.base import Source
@@ -27,6 +29,7 @@ from rag.compose_llm import LLMComposer
 from rag.conversation import resolve_question, turns_of
 from rag.embedder import Embedder, build_embedder
 from rag.errors import ConfigError, InvalidContent, NotFound
+from rag.history import History
 from rag.ingestion import Ingestor, IngestSummary, Progress
 from rag.jobs import Job, JobRunner
 from rag.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWriter
@@ -51,6 +54,8 @@ class DeletionReceipt:
     deleted_at: str
     digest: str
     remaining_files: int
+    conversations: int = 0
+    key_destroyed: bool = False  # the vault key was shredded: every copy is unreadable
 
     def as_json(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -66,7 +71,8 @@ class Service:
                 f"embedder dimension {self.embedder.dim} != index.dense_dim "
                 f"{settings.index.dense_dim}"
             )
-        self.vaults = VaultManager(settings)
+        self.keyring = KeyRing.from_settings(settings)
+        self.vaults = VaultManager(settings, self.keyring)
         for vault_id in self.vaults.finish_deletions():
             log.warning("completed an interrupted deletion vault=%s", vault_id[:8])
         # Spooled uploads of jobs that a restart interrupted: never indexed, remove them.
@@ -80,6 +86,9 @@ class Service:
             self.tokens.jwt = JWTVerifier(settings.auth)
         self.shares = ShareStore(settings.data_dir / "shares.sqlite")
         self.audit = AuditLog(settings.data_dir / "audit.jsonl")
+        self.history = History(self.vaults, self.audit, settings.privacy)
+        if self.history.enabled:
+            self.history.sweep()
         self.limiter = RateLimiter(settings.server.rate_limit_per_minute)
         self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
                                 settings.server.link_ttl_s, settings.server.public_url)
@@ -205,14 +214,26 @@ class Service:
         *,
         locale: str | None = None,
         today: dt.date | None = None,
+        temporary: bool = True,
+        conversation_id: str | None = None,
     ) -> Answer:
+        """One question. ``temporary=False`` keeps it in the person's conversation history
+        (``conversation_id`` continues one) and returns the answer with that id."""
+        if not temporary:
+            self.history.check(user_id, conversation_id)
         answer = self.answerer.answer(user_id, question, locale=locale, today=today)
         self.audit_read(user_id, answer)
+        if not temporary:
+            cid = self.history.remember(user_id, [question], answer, conversation_id)
+            answer = answer.model_copy(update={"conversation_id": cid})
         return answer
 
     def chat(self, user_id: str, messages: list[dict[str, Any]], *, model: str = "healthrag",
-             temporary: bool = False, locale: str | None = None) -> ChatResult:
-        """Answer the last user message of an OpenAI-style conversation."""
+             temporary: bool = False, locale: str | None = None,
+             conversation_id: str | None = None) -> ChatResult:
+        """Answer the last user message of an OpenAI-style conversation. Unless temporary,
+        the turn is kept in the person's history: in ``conversation_id``, or else in the
+        conversation whose earlier user messages match, or else in a new one."""
         if model not in MODELS:
             raise NotFound(f"unknown model {model!r}; see GET /v1/models", code="model_not_found")
         composer = self.composers.get(
@@ -222,11 +243,18 @@ class Service:
             raise InvalidContent(f"model {model!r} needs an LLM endpoint "
                                  "(HEALTHRAG_GENERATION__LLM_BASE_URL)", code="model_unavailable")
         turns = turns_of(messages)
+        if not temporary:
+            self.history.check(user_id, conversation_id)
         question = resolve_question(turns, self.answerer.vocabulary)
         answer = self.answerer.answer(user_id, question, locale=locale, composer=composer)
         self.audit_read(user_id, answer)
+        cid = None
+        if not temporary:
+            users = [t.content for t in turns if t.role == "user" and t.content.strip()]
+            cid = self.history.remember(user_id, users, answer, conversation_id)
         return ChatResult(answer=answer, model=model, question=question,
-                          vault_id=self.vaults.vault_id(user_id), temporary=temporary)
+                          vault_id=self.vaults.vault_id(user_id), temporary=temporary,
+                          conversation_id=cid)
 
     def add_knowledge(
         self, paths: list[Path], *, medquad_limit: int | None = None
@@ -240,11 +268,13 @@ class Service:
     def forget(self, user_id: str) -> DeletionReceipt:
         vault = self.vaults.open(user_id)
         self.jobs.cancel_vault(vault.vault_id)
-        records = chunks = sources = 0
+        records = chunks = sources = conversations = 0
         if vault.exists:
             records = vault.facts.count("records")
             sources = vault.facts.count("sources")
+            conversations = vault.facts.count("conversations")
             chunks = vault.index.count()
+        had_key = self.keyring is not None and self.keyring.has_key(vault.vault_id)
         path = self.vaults.destroy(user_id)
         self.shares.delete_user(user_id)
         remaining = sum(1 for _ in path.rglob("*")) if path.exists() else 0
@@ -258,6 +288,9 @@ class Service:
             deleted_at=now,
             digest=digest,
             remaining_files=remaining,
+            conversations=conversations,
+            key_destroyed=had_key and not self.keyring.has_key(vault.vault_id)
+            if self.keyring else False,
         )
         log.info("vault deleted vault=%s records=%d chunks=%d", vault.vault_id[:8], records, chunks)
         self._audit("forget", receipt.as_json())
@@ -287,6 +320,18 @@ class Service:
         self._audit("delete_document", {"vault": vault.vault_id, **receipt})
         log.info("document deleted vault=%s records=%d", vault.vault_id[:8], len(chunk_ids))
         return receipt
+
+    def original(self, user_id: str, document_id: str) -> tuple[str, Iterator[bytes]]:
+        """An ingested file's original bytes, decrypted, and the name it was uploaded as."""
+        vault = self.vaults.open(user_id)
+        doc = next((d for d in self.documents(user_id) if d["document_id"] == document_id),
+                   None)
+        if doc is None:
+            raise NotFound("no such document")
+        chunks = vault.read_upload(document_id)
+        self.audit.record("read", actor="owner", vault=vault.vault_id,
+                          resources=[document_id], what="original")
+        return Path(str(doc["file"])).name, chunks
 
     def _audit(self, action: str, detail: dict[str, Any]) -> None:
         """Deletion receipts go to the hash-chained audit log (ids, counts, digests)."""

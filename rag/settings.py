@@ -145,6 +145,41 @@ class ServerSettings(_Group):
     )
 
 
+class PrivacySettings(_Group):
+    """Encryption at rest and conversation history."""
+
+    encryption: bool = Field(
+        True,
+        description="Encrypt each vault at rest with its own key: the facts DB (SQLCipher), the "
+        "kept uploads (AES-256-GCM) and, for the Edge shard, a keyed rotation of the dense "
+        "vectors and keyed BM25 token ids. Vault keys are wrapped by the master key.",
+    )
+    master_key: str = Field(
+        "",
+        description="Master key wrapping every vault key: 32 bytes, base64. Empty means "
+        "`master_key_file`, or else a random key kept in <data_dir>/master.key (development).",
+    )
+    master_key_file: Path | None = Field(
+        None, description="File holding the master key (32 bytes, base64), e.g. a mounted secret."
+    )
+    keys_dir: Path | None = Field(
+        None,
+        description="Where the wrapped vault keys live; empty means <data_dir>/keys. Keep it "
+        "out of data backups: forgetting a person destroys their key, which makes every backup "
+        "of their vault unreadable.",
+    )
+    history: bool = Field(
+        True,
+        description="Keep the history of chats that are not temporary, visible to and "
+        "deletable by their owner.",
+    )
+    history_ttl_days: int = Field(
+        30, ge=1, le=3650,
+        description="Conversations untouched for this many days are deleted (checked at start "
+        "and on every history read or write).",
+    )
+
+
 JwtAlgorithm = Literal[
     "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512",
     "ES256", "ES384", "ES512", "EdDSA",
@@ -204,6 +239,7 @@ class Settings(BaseSettings):
     guardrails: GuardrailSettings = Field(default_factory=GuardrailSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     def config_hash(self) -> str:
         """A short digest of everything that shapes an answer (not paths or secrets)."""

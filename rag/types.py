@@ -178,6 +178,7 @@ class Answer(BaseModel):
     fallback_reason: str | None = None  # why the LLM answer was not used, when it wasn't
     kb_version: str | None = None
     config_hash: str | None = None
+    conversation_id: str | None = None  # where the turn was kept; None for temporary chats
 
 
 def human_number(value: float) -> str:

@@ -11,7 +11,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PrincipalDep, ServiceDep
+from indexes.history import CONVERSATION_ID
 from rag.chat import completion, models_list, stream
+from rag.errors import InvalidContent
 
 router = APIRouter()
 
@@ -26,6 +28,7 @@ class ChatRequest(BaseModel):
     temporary: bool = False
     metadata: dict[str, Any] | None = None
     locale: str | None = Field(None, max_length=16)
+    conversation_id: str | None = Field(None, max_length=64, pattern=CONVERSATION_ID.pattern)
 
 
 def _temporary(body: ChatRequest, request: Request) -> bool:
@@ -35,12 +38,25 @@ def _temporary(body: ChatRequest, request: Request) -> bool:
                 or header in {"1", "true", "yes"})
 
 
+def _conversation(body: ChatRequest, request: Request) -> str | None:
+    """The history conversation to continue: the body, ``metadata`` or a header name it."""
+    meta = body.metadata or {}
+    found = (body.conversation_id or meta.get("conversation_id")
+             or request.headers.get("x-healthrag-conversation"))
+    if found is None:
+        return None
+    if not isinstance(found, str) or not CONVERSATION_ID.fullmatch(found):
+        raise InvalidContent("malformed conversation id", code="invalid_request")
+    return found
+
+
 @router.post("/v1/chat/completions", response_model=None)
 async def chat_completions(body: ChatRequest, request: Request, principal: PrincipalDep,
                            service: ServiceDep) -> JSONResponse | StreamingResponse:
     result = await run_in_threadpool(
         service.chat, principal.user_id, body.messages, model=body.model,
-        temporary=_temporary(body, request), locale=body.locale)
+        temporary=_temporary(body, request), locale=body.locale,
+        conversation_id=_conversation(body, request))
     base = str(request.base_url)
     if body.stream:
         return StreamingResponse(stream(result, service.links, base),

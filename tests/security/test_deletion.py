@@ -1,5 +1,8 @@
 """Deletion is complete and verifiable: after DELETE /v1/me (or per-document deletion) a
-byte scan of the whole data directory finds the canary nowhere: raw, lowercased, base64."""
+byte scan of the whole data directory finds the canary nowhere: raw, lowercased, base64.
+
+Run twice: with encryption at rest off (the scan first proves it can see the canary), and
+on (the default), where the canary is never on disk in the clear, not even before."""
 
 from __future__ import annotations
 
@@ -8,9 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from rag.settings import EmbeddingSettings, PrivacySettings, Settings
 
 CANARY = "Quorvexilant"
 
@@ -33,6 +38,25 @@ def _scan(root: Path, canary: str = CANARY) -> list[str]:
             data = path.read_bytes()
             hits += [f"{path.relative_to(root)}:{n!r}" for n in needles if n in data]
     return hits
+
+
+@pytest.fixture(params=["encrypted", "plaintext"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data",
+                    embedding=EmbeddingSettings(backend="fake", model_id="fake-hash-bow"),
+                    privacy=PrivacySettings(encryption=request.param == "encrypted"))
+
+
+def _stored(service: Any, user: str, canary: str = CANARY) -> bool:
+    """The canary is in the vault, read back through its (decrypting) store."""
+    rows = service.vaults.open(user).facts.read("SELECT text FROM records")
+    return any(canary in r[0] for r in rows)
+
+
+def _on_disk(service: Any, canary: str = CANARY) -> bool:
+    """Plaintext mode: the scan sees the canary. Encrypted: nothing is in the clear."""
+    hits = _scan(service.settings.data_dir, canary)
+    return not hits if service.settings.privacy.encryption else bool(hits)
 
 
 def _bundle(tmp: Path, name: str, marker: str) -> Path:
@@ -63,7 +87,8 @@ def test_delete_me_leaves_no_trace(service: Any, tmp_path: Path) -> None:
         r = client.post("/v1/records", headers=h,
                         files=[("files", ("alice.json", up.read_bytes(), "application/json"))])
         assert r.status_code == 200
-        assert _scan(data_dir), "the canary must be stored before deletion"
+        assert _stored(service, "alice"), "the canary must be stored before deletion"
+        assert _on_disk(service)
         ans = client.post("/v1/answer", headers=h, json={"question": f"What is {CANARY}?"})
         assert ans.status_code == 200
         client.post("/v1/chat/completions", headers=h, json={
@@ -90,11 +115,13 @@ def test_delete_one_document(service: Any, tmp_path: Path) -> None:
         h = {"Authorization": f"Bearer {token}"}
         docs = {d["file"]: d["document_id"]
                 for d in client.get("/v1/records", headers=h).json()["documents"]}
-        assert _scan(data_dir)
+        assert _stored(service, "alice") and _on_disk(service)
         r = client.delete(f"/v1/records/{docs['drop.json']}", headers=h)
         assert r.status_code == 200 and r.json()["records"] == 2
         assert _scan(data_dir) == []
-        assert _scan(data_dir, "Keepmarker"), "the other document stays"
+        assert not _stored(service, "alice")
+        assert _stored(service, "alice", "Keepmarker"), "the other document stays"
+        assert _on_disk(service, "Keepmarker")
         again = client.delete(f"/v1/records/{docs['drop.json']}", headers=h)
         assert again.status_code == 404
         other = service.tokens.create("mallory")[0]

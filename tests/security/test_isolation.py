@@ -36,13 +36,15 @@ def population(service: Any, tmp_path: Path) -> dict[str, Any]:
 
 def test_no_query_reaches_another_vault(service: Any, population: dict[str, str]) -> None:
     with TestClient(create_app(service.settings, service=service)) as client:
-        # Each user's own citations, to try as someone else.
+        # Each user's own citations and conversation, to try as someone else.
         own: dict[str, list[str]] = {}
+        conversation: dict[str, str] = {}
         for user, token in population.items():
             r = client.post("/v1/answer", headers={"Authorization": f"Bearer {token}"},
                             json={"question": "What is my ferritin?"})
             own[user] = [c["id"] for c in r.json()["citations"] if c["kind"] == "record"]
-            assert own[user], user
+            conversation[user] = r.json()["conversation_id"]
+            assert own[user] and conversation[user], user
         users = sorted(population)
         leaks = 0
         for n, user in enumerate(users):
@@ -68,8 +70,23 @@ def test_no_query_reaches_another_vault(service: Any, population: dict[str, str]
             docs = client.get("/v1/records", headers=h).json()["documents"]
             leaks += any(d["file"] == f"{other}.json" for d in docs)
             other_docs = service.documents(other)
-            r = client.delete(f"/v1/records/{other_docs[0]['document_id']}", headers=h)
+            theirs = other_docs[0]["document_id"]
+            leaks += client.get(f"/v1/records/{theirs}/original", headers=h).status_code != 404
+            r = client.delete(f"/v1/records/{theirs}", headers=h)
+            leaks += r.status_code != 404
+            # Another user's conversation: not listed, not readable, not continued, kept.
+            conv = conversation[other]
+            listed = client.get("/v1/me/conversations", headers=h).json()["conversations"]
+            leaks += any(c["id"] == conv for c in listed)
+            leaks += client.get(f"/v1/me/conversations/{conv}", headers=h).status_code != 404
+            leaks += client.delete(f"/v1/me/conversations/{conv}",
+                                   headers=h).status_code != 404
+            r = client.post("/v1/chat/completions", headers=h, json={
+                "conversation_id": conv,
+                "messages": [{"role": "user", "content": "and the one before?"}]})
             leaks += r.status_code != 404
         assert leaks == 0
         # And the others' data is all still there.
         assert all(service.documents(u) for u in users)
+        assert all(any(c["id"] == conversation[u] for c in service.history.list(u))
+                   for u in users)

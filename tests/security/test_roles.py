@@ -45,6 +45,9 @@ DESIGNED: dict[tuple[str, str], int] = {
     ("GET", "/v1/citations/{citation_id}"): 404,
     ("DELETE", "/v1/records/{document_id}"): 404,
     ("GET", "/v1/jobs/{job_id}"): 404,
+    ("GET", "/v1/me/conversations/{conversation_id}"): 404,
+    ("DELETE", "/v1/me/conversations/{conversation_id}"): 404,
+    ("GET", "/v1/records/{document_id}/original"): 404,
     ("DELETE", "/v1/shares/{share_id}"): 404,
     ("POST", "/v1/shares"): 201,
     ("POST", "/v1/admin/tokens"): 201,
@@ -74,17 +77,17 @@ def world(service: Any, tmp_path: Path) -> dict[str, Any]:
     tokens = {u: service.tokens.create(u, r)[0] for u, r in roles.items()}
     share = service.shares.create("alice", "drc", expires_in_days=7)
     alice_doc = service.documents("alice")[0]["document_id"]
-    answer = service.ask("alice", "What is my ferritin?")
+    answer = service.ask("alice", "What is my ferritin?", temporary=False)
     cid = next(c.id for c in answer.citations if c.kind == "record")
     spare = service.tokens.create("spare", "patient")[1]
     return {"tokens": tokens, "share": share.share_id, "doc": alice_doc, "cid": cid,
-            "spare_token_id": spare}
+            "spare_token_id": spare, "conversation": answer.conversation_id}
 
 
 def _fill(path: str, world: dict[str, Any]) -> str:
     values = {"patient_id": "alice", "citation_id": world["cid"], "document_id": world["doc"],
               "job_id": "job_0123456789ab", "share_id": world["share"],
-              "token_id": world["spare_token_id"]}
+              "token_id": world["spare_token_id"], "conversation_id": world["conversation"]}
     return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values.get(m.group(1), "x"), path)
 
 
