@@ -192,11 +192,15 @@ def embedding_section(n_docs: int, with_ndcg: bool) -> dict[str, Any]:
 def service_section(vault_counts: Sequence[int], questions: int) -> dict[str, Any]:
     from rag.demo_patient import write_demo_bundle
     from rag.service import Service
-    from rag.settings import Settings
+    from rag.settings import PrivacySettings, Settings
 
     work = Path(tempfile.mkdtemp(prefix="perf-"))
     try:
-        service = Service(Settings(data_dir=work / "data"))
+        # Vaults are cloned from one seed by copying files, which an encrypted vault forbids
+        # (its key is bound to its id): this section runs plaintext; what encryption costs
+        # is measured on its own by eval/bench_encryption.py.
+        service = Service(Settings(data_dir=work / "data",
+                                   privacy=PrivacySettings(encryption=False)))
         bundle = write_demo_bundle(work / "demo.json")
         start = time.perf_counter()
         report = service.ingest("seed", [bundle]).files[0]

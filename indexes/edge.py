@@ -61,6 +61,11 @@ class EdgeIndex(VectorIndex):
         indices, values = self._seal.sparse(vector.indices, vector.values)
         return qe.SparseVector(indices=indices, values=values)
 
+    def _payload(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if self._seal is None:
+            return payload
+        return {k: self._seal.tag(v) for k, v in payload.items()}
+
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         if not points:
             return
@@ -73,7 +78,8 @@ class EdgeIndex(VectorIndex):
                 SPARSE: self._sparse(self._bm25.embed_document(p.text)),
             }
             qpoints.append(
-                qe.Point(point_uuid(p.chunk_id), vector, {**p.payload, "cid": p.chunk_id})
+                qe.Point(point_uuid(p.chunk_id), vector, {**self._payload(p.payload),
+                                                          "cid": p.chunk_id})
             )
         with self._lock:
             self._shard.update(qe.UpdateOperation.upsert_points(qpoints))
@@ -89,7 +95,8 @@ class EdgeIndex(VectorIndex):
         if not options.match:
             return None
         must: list[qe.ConditionType] = [
-            qe.FieldCondition(key=k, match=qe.MatchValue(v)) for k, v in options.match.items()
+            qe.FieldCondition(key=k, match=qe.MatchValue(self._seal.tag(v) if self._seal else v))
+            for k, v in options.match.items()
         ]
         return qe.Filter(must=must)
 

@@ -154,6 +154,11 @@ class KeyRing:
         except InvalidTag as exc:
             raise ConfigError(f"the key of vault {vault_id[:8]} fails authentication") from exc
 
+    def evict(self, vault_id: str) -> None:
+        """Forget the unwrapped key in memory (a closed vault); it is unwrapped again on use."""
+        with self._lock:
+            self._cache.pop(vault_id, None)
+
     def shred(self, vault_id: str) -> bool:
         """Destroy a vault's key: overwritten, synced, then unlinked. True if one existed."""
         with self._lock:

@@ -13,7 +13,10 @@ it stores is made useless without the vault key instead:
   the matrix. It is not a cipher: someone who knows ~384 (text, stored vector) pairs of one
   vault can solve for the matrix, and the geometry between a vault's own points is kept;
 - BM25 token ids are keyed hashes of Qdrant's token ids, so the words of a record cannot be
-  recovered by hashing a dictionary; only term statistics within the vault remain.
+  recovered by hashing a dictionary; only term statistics within the vault remain;
+- payload values (record kind, resource type, source type) are keyed tags; equality
+  filters still work because queries are tagged the same way. Point ids and the ``cid``
+  payload are already opaque (hashes of the vault id and record key).
 """
 
 from __future__ import annotations
@@ -112,10 +115,16 @@ class IndexSeal:
         q, r = np.linalg.qr(rng.standard_normal((dim, dim)))
         self._rotation = q * np.sign(np.diag(r))  # a uniformly random orthogonal matrix
         self._sparse_key = subkey(key, "sparse")
+        self._tag_key = subkey(key, "payload")
 
     def dense(self, vector: Sequence[float]) -> list[float]:
         out: list[float] = (self._rotation @ np.asarray(vector, dtype=np.float64)).tolist()
         return out
+
+    def tag(self, value: object) -> str:
+        """A payload value as a keyed tag (same value, same tag, within this vault)."""
+        return hashlib.blake2b(str(value).encode(), key=self._tag_key,
+                               digest_size=12).hexdigest()
 
     def sparse(self, indices: Sequence[int], values: Sequence[float]
                ) -> tuple[list[int], list[float]]:

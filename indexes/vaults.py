@@ -206,11 +206,13 @@ class VaultManager:
             return vault_id in self._open
 
     def release(self, vault_id: str) -> None:
-        """Close a vault that only a maintenance task opened."""
+        """Close a vault nobody uses any more, and drop its key from memory."""
         with self._lock:
             vault = self._open.pop(vault_id, None)
         if vault is not None:
             vault.close()
+        if self.keyring is not None:
+            self.keyring.evict(vault_id)
 
     def destroy(self, user_id: str) -> Path:
         """Close and remove a vault's files; returns the removed path.

@@ -220,7 +220,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 EVALS = {"records": "eval.record_qa", "safety": "eval.safety", "retrieval": "eval.retrieval",
-         "trends": "eval.trend_qa", "healthbench": "eval.healthbench", "perf": "eval.perf"}
+         "trends": "eval.trend_qa", "healthbench": "eval.healthbench", "perf": "eval.perf",
+         "encryption": "eval.bench_encryption"}
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -319,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("trends", "trend-answer accuracy on Fitbit and generated Apple Health exports"),
         ("healthbench", "HealthBench-format rubric runner (LLM grader, or offline rules)"),
         ("perf", "embedding tokens/s against the machine's limit, latency, vault scaling"),
+        ("encryption", "what encryption at rest costs: the same work with it off and on"),
     ):
         e = esub.add_parser(name, help=helptext, add_help=False)
         e.add_argument("eval_args", nargs=argparse.REMAINDER)

@@ -9,6 +9,7 @@ import pytest
 
 from indexes.base import IndexPoint, SearchOptions, VectorIndex
 from indexes.edge import EdgeIndex
+from indexes.sealed import IndexSeal
 from rag.embedder import FakeEmbedder
 
 DOCS = {
@@ -19,8 +20,11 @@ DOCS = {
     "note": "Document: progress note. Blood pressure is improving with lisinopril.",
 }
 
+_KEY = bytes(range(32))
 BACKENDS: dict[str, Callable[[Path], VectorIndex]] = {
     "edge": lambda p: EdgeIndex(p / "shard", 384),
+    # A vault's shard: keyed vectors, token ids and payload values (indexes/sealed.py).
+    "edge-sealed": lambda p: EdgeIndex(p / "shard", 384, seal=IndexSeal(_KEY, 384)),
 }
 
 
