@@ -66,10 +66,6 @@ class Vault:
     def exists(self) -> bool:
         return (self.path / "facts.sqlite").exists()
 
-    @property
-    def encrypted(self) -> bool:
-        return self.keyring is not None
-
     def _key(self, purpose: str | None = None) -> bytes | None:
         """The vault key (None without encryption), or its subkey for one purpose."""
         if self.keyring is None:

@@ -274,8 +274,9 @@ class Service:
             sources = vault.facts.count("sources")
             conversations = vault.facts.count("conversations")
             chunks = vault.index.count()
-        had_key = self.keyring is not None and self.keyring.has_key(vault.vault_id)
+        had_key = bool(self.keyring and self.keyring.has_key(vault.vault_id))
         path = self.vaults.destroy(user_id)
+        key_destroyed = had_key and not (self.keyring and self.keyring.has_key(vault.vault_id))
         self.shares.delete_user(user_id)
         remaining = sum(1 for _ in path.rglob("*")) if path.exists() else 0
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
@@ -289,8 +290,7 @@ class Service:
             digest=digest,
             remaining_files=remaining,
             conversations=conversations,
-            key_destroyed=had_key and not self.keyring.has_key(vault.vault_id)
-            if self.keyring else False,
+            key_destroyed=key_destroyed,
         )
         log.info("vault deleted vault=%s records=%d chunks=%d", vault.vault_id[:8], records, chunks)
         self._audit("forget", receipt.as_json())
