@@ -6,6 +6,7 @@ No module-level singletons: everything is created here and passed down.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import shutil
@@ -329,6 +330,10 @@ class Service:
         if doc is None:
             raise NotFound("no such document")
         chunks = vault.read_upload(document_id)
+        # Authenticate the first chunk now, so a wrong key or a damaged header is a typed
+        # error before the response starts, not a download cut short.
+        first = next(chunks, b"")
+        chunks = itertools.chain([first], chunks)
         self.audit.record("read", actor="owner", vault=vault.vault_id,
                           resources=[document_id], what="original")
         return Path(str(doc["file"])).name, chunks

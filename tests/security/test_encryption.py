@@ -110,7 +110,8 @@ def test_sealed_files_round_trip(tmp_path: Path, size: int) -> None:
     (tmp_path / "p").write_bytes(plain)
     seal_file(tmp_path / "p", tmp_path / "s", key)
     sealed = (tmp_path / "s").read_bytes()
-    assert plain[:64] not in sealed or size == 0
+    if size >= 64:  # shorter plaintexts can occur in ciphertext by chance
+        assert plain[:64] not in sealed
     assert read_sealed(tmp_path / "s", key) == plain
     with pytest.raises(IndexError_):
         read_sealed(tmp_path / "s", os.urandom(32))
