@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -61,6 +62,10 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = service is None
         app.state.service = service or Service(settings)
+        # Expire old conversations in every vault once per server start (one-shot CLI
+        # commands only purge the vault they touch, on access).
+        if app.state.service.history.enabled:
+            await run_in_threadpool(app.state.service.history.sweep)
         try:
             yield
         finally:

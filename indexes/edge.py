@@ -61,10 +61,11 @@ class EdgeIndex(VectorIndex):
         indices, values = self._seal.sparse(vector.indices, vector.values)
         return qe.SparseVector(indices=indices, values=values)
 
+    def _tag(self, value: Any) -> Any:
+        return self._seal.tag(value) if self._seal else value
+
     def _payload(self, payload: dict[str, Any]) -> dict[str, Any]:
-        if self._seal is None:
-            return payload
-        return {k: self._seal.tag(v) for k, v in payload.items()}
+        return {k: self._tag(v) for k, v in payload.items()}
 
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         if not points:
@@ -95,7 +96,7 @@ class EdgeIndex(VectorIndex):
         if not options.match:
             return None
         must: list[qe.ConditionType] = [
-            qe.FieldCondition(key=k, match=qe.MatchValue(self._seal.tag(v) if self._seal else v))
+            qe.FieldCondition(key=k, match=qe.MatchValue(self._tag(v)))
             for k, v in options.match.items()
         ]
         return qe.Filter(must=must)

@@ -23,6 +23,8 @@ from indexes.facts import FactsStore
 from rag.errors import NotFound
 
 _DAY = 86400.0
+_SUMMARIES = ("SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) "
+              "AS n FROM conversations c")
 CONVERSATION_ID = re.compile(r"^conv_[0-9a-f]{24}$")
 
 
@@ -92,15 +94,11 @@ class HistoryStore:
                 "expires_at": row["updated_at"] + self._ttl}
 
     def conversations(self) -> list[dict[str, Any]]:
-        rows = self._facts.read(
-            "SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) "
-            "AS n FROM conversations c ORDER BY updated_at DESC")
+        rows = self._facts.read(f"{_SUMMARIES} ORDER BY updated_at DESC")
         return [self._summary(r) for r in rows]
 
     def conversation(self, conversation_id: str) -> dict[str, Any]:
-        rows = self._facts.read(
-            "SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) "
-            "AS n FROM conversations c WHERE id = ?", (conversation_id,))
+        rows = self._facts.read(f"{_SUMMARIES} WHERE id = ?", (conversation_id,))
         if not rows:
             raise NotFound("no such conversation")
         messages = self._facts.read(

@@ -53,7 +53,7 @@ def _decode_key(text: str, where: str) -> bytes:
     return raw
 
 
-def _write_private(path: Path, data: bytes) -> None:
+def write_private(path: Path, data: bytes) -> None:
     """Write a file readable by its owner only, atomically, synced to disk."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -64,6 +64,16 @@ def _write_private(path: Path, data: bytes) -> None:
     finally:
         os.close(fd)
     tmp.replace(path)
+
+
+def wipe(path: Path, fill: bytes = b"\0") -> None:
+    """Overwrite a file's bytes in place and sync them (before it is unlinked or replaced).
+    Best effort: SSDs and copy-on-write file systems may keep the old blocks."""
+    size = path.stat().st_size
+    with path.open("r+b") as fh:
+        fh.write(fill * size if len(fill) == 1 else fill[:size])
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def read_key_file(path: Path) -> bytes:
@@ -83,7 +93,7 @@ def load_master_key(settings: Settings) -> bytes:
         return read_key_file(privacy.master_key_file)
     path = settings.data_dir / "master.key"
     if not path.exists():
-        _write_private(path, base64.b64encode(os.urandom(KEY_BYTES)) + b"\n")
+        write_private(path, base64.b64encode(os.urandom(KEY_BYTES)) + b"\n")
         log.warning("generated a master key beside the data (%s); set "
                     "HEALTHRAG_PRIVACY__MASTER_KEY_FILE in production", path.name)
     return _decode_key(path.read_text(), str(path.name))
@@ -127,7 +137,7 @@ class KeyRing:
                 key = self._unwrap(vault_id, path)
             else:
                 key = os.urandom(KEY_BYTES)
-                _write_private(path, self._wrap(vault_id, key))
+                write_private(path, self._wrap(vault_id, key))
             self._cache[vault_id] = key
             return key
 
@@ -166,11 +176,7 @@ class KeyRing:
             path = self._path(vault_id)
             if not path.exists():
                 return False
-            size = path.stat().st_size
-            with path.open("r+b") as fh:
-                fh.write(os.urandom(size))
-                fh.flush()
-                os.fsync(fh.fileno())
+            wipe(path, os.urandom(path.stat().st_size))
             path.unlink()
             return True
 
@@ -183,7 +189,7 @@ class KeyRing:
             for path in sorted(self.root.glob("*.key")):
                 vault_id = path.stem
                 key = self._unwrap(vault_id, path)
-                _write_private(path, new._wrap(vault_id, key))
+                write_private(path, new._wrap(vault_id, key))
                 count += 1
             self._master, self._kek_id = new._master, new._kek_id
         return count

@@ -9,11 +9,11 @@ encryption was turned on) is encrypted in place on first open.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 from typing import Any, cast
 
+from indexes.keys import wipe
 from rag.errors import IndexError_
 
 _PLAIN_HEADER = b"SQLite format 3\x00"
@@ -53,13 +53,7 @@ def _encrypt_in_place(driver: Any, path: Path, key: bytes) -> None:
         db.execute("DETACH DATABASE sealed")
     finally:
         db.close()
-    # Overwrite the plaintext before the encrypted copy takes its name (best effort: a
-    # copy-on-write file system or an SSD may still keep old blocks; see README).
-    size = path.stat().st_size
-    with path.open("r+b") as fh:
-        fh.write(b"\0" * size)
-        fh.flush()
-        os.fsync(fh.fileno())
+    wipe(path)  # the plaintext, before the encrypted copy takes its name
     target.replace(path)
 
 

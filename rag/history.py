@@ -32,12 +32,17 @@ class History:
         return self._settings.history
 
     def _store(self, vault: Vault) -> HistoryStore:
+        """The vault's history, with what is past the TTL deleted first."""
         store = vault.history
+        self._expire(vault, store)
+        return store
+
+    def _expire(self, vault: Vault, store: HistoryStore) -> int:
         expired = store.purge_expired()
         if expired:
             self._audit.record("expire_history", actor="system", vault=vault.vault_id,
                                conversations=expired)
-        return store
+        return expired
 
     def check(self, user_id: str, conversation_id: str | None) -> None:
         """Fail before answering when a named conversation is not the caller's."""
@@ -102,9 +107,7 @@ class History:
             vault = self._vaults.open_by_id(vault_id)
             try:
                 if vault.exists:
-                    before = vault.facts.count("conversations")
-                    self._store(vault)
-                    total += before - vault.facts.count("conversations")
+                    total += self._expire(vault, vault.history)
             except HealthragError as exc:  # one unreadable vault must not stop the others
                 log.warning("history sweep skipped vault=%s (%s)", vault_id[:8], exc.code)
             finally:

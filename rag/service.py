@@ -88,8 +88,6 @@ class Service:
         self.shares = ShareStore(settings.data_dir / "shares.sqlite")
         self.audit = AuditLog(settings.data_dir / "audit.jsonl")
         self.history = History(self.vaults, self.audit, settings.privacy)
-        if self.history.enabled:
-            self.history.sweep()
         self.limiter = RateLimiter(settings.server.rate_limit_per_minute)
         self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
                                 settings.server.link_ttl_s, settings.server.public_url)

@@ -175,8 +175,8 @@ class PrivacySettings(_Group):
     )
     history_ttl_days: int = Field(
         30, ge=1, le=3650,
-        description="Conversations untouched for this many days are deleted (checked at start "
-        "and on every history read or write).",
+        description="Conversations untouched for this many days are deleted (in every vault "
+        "when the server starts, and in a vault on every history read or write).",
     )
 
 

@@ -165,13 +165,14 @@ def test_retention_ttl_expires_old_conversations(tmp_path: Path) -> None:
     assert _scan(settings.data_dir, CANARY) == []
     assert any(e["action"] == "expire_history" for e in service.audit.for_vault(
         service.vaults.vault_id("alice")))
-    # A vault nobody opens is swept at the next start.
+    # A vault nobody opens is swept at the next server start.
     store.append(None, ["stale question"], "stale answer", [], now=now - 30 * 86400)
     service.close()
     service = Service(settings)
     try:
-        titles = [r[0] for r in service.vaults.open("alice").facts.read(
-            "SELECT title FROM conversations")]
+        with TestClient(create_app(settings, service=service)):
+            titles = [r[0] for r in service.vaults.open("alice").facts.read(
+                "SELECT title FROM conversations")]
         assert titles == ["recent question"]
     finally:
         service.close()
