@@ -1,4 +1,5 @@
-# The two commands: `make run` and `make test`. Both create .venv when missing,
+# The two commands: `make run` and `make test`. Both install the Debian packages they use
+# when missing (.ci/sysdeps.sh: chromium, tesseract eng+fra, poppler-utils), create .venv,
 # install torch (CPU build) first, then the project with its dev extras.
 PY ?= python3
 VENV := .venv
@@ -8,7 +9,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test install lint typecheck pytest bench clean
+.PHONY: run test sysdeps install lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -20,9 +21,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+sysdeps:
+	@bash .ci/sysdeps.sh
+
 install: $(STAMP)
 
-run: install
+run: sysdeps install
 	$(BIN)/healthrag demo --port $(PORT)
 
 lint: install
@@ -34,7 +38,7 @@ typecheck: install
 pytest: install
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck pytest
+test: sysdeps lint typecheck pytest
 
 bench: install
 	$(BIN)/python -m eval.bench_skeleton --out eval/reports/skeleton.md

@@ -1,7 +1,7 @@
 """FastAPI dependencies: the service and the authorized principal.
 
 Authorization happens here and only here, one dependency per capability
-(:data:`rag.auth.POLICY`). Deny by default: :data:`PrincipalDep`, the dependency every vault
+(:data:`rag.access.auth.POLICY`). Deny by default: :data:`PrincipalDep`, the dependency every vault
 route uses, means "the owner of the vault this route touches" and admits the patient role
 only, so a route added without thinking about roles is still closed to clinician, curator
 and admin tokens. Routes for the other roles ask for their capability explicitly.
@@ -14,8 +14,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from rag.auth import Capability, Principal, authorize
-from rag.errors import AuthError
+from rag.access.auth import Capability, Principal, authorize
+from rag.core.errors import AuthError
 from rag.service import Service
 
 

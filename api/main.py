@@ -1,5 +1,5 @@
 """The FastAPI application. Thin: routes translate HTTP to service calls and
-:class:`~rag.errors.HealthragError` to ``{"error": {"code", "message"}}`` with a 4xx."""
+:class:`~rag.core.errors.HealthragError` to ``{"error": {"code", "message"}}`` with a 4xx."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.routes import admin, answer, chat, citations, health, me, records, shares, verify
 from api.routes import knowledge as knowledge_routes
 from api.routes import trends as trends_routes
-from rag.errors import HealthragError, TooLarge
+from rag.core.errors import HealthragError, TooLarge
+from rag.core.settings import Settings
 from rag.service import Service
-from rag.settings import Settings
 
 log = logging.getLogger("healthrag.api")
 

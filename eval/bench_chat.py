@@ -19,8 +19,8 @@ import httpx
 
 from api.live import LiveServer
 from eval.bench_skeleton import QUESTIONS, pct
+from rag.core.settings import Settings
 from rag.service import Service
-from rag.settings import Settings
 
 
 def first_token_ms(client: httpx.Client, url: str, headers: dict[str, str], q: str) -> float:

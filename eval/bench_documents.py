@@ -35,7 +35,7 @@ from typing import Any
 from eval.timing import best_of
 from ingest.base import Source
 from ingest.documents import extract_pages, ocr_image, parse_document, tesseract_path
-from rag.settings import IngestSettings
+from rag.core.settings import IngestSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_PDF = ROOT.parent / "shared" / "data" / "ccda_examples" / "pdf"

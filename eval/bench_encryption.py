@@ -38,10 +38,10 @@ from eval.bench_skeleton import QUESTIONS, pct
 from eval.plots import bar_chart
 from eval.timing import best_of, timed
 from indexes.sealed import seal_file
+from rag.core.settings import EmbeddingSettings, PrivacySettings, Settings
 from rag.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder, Vectors
-from rag.ingestion import IngestSummary
+from rag.ingestion.pipeline import IngestSummary
 from rag.service import Service
-from rag.settings import EmbeddingSettings, PrivacySettings, Settings
 
 MODES = ("plain", "encrypted")
 
@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     files = sorted(args.data.glob("*.json"))[: args.max_files]
     if not files:
-        from rag.demo_patient import write_demo_bundle
+        from eval.gen_demo_patient import write_demo_bundle
 
         tmp = Path(tempfile.mkdtemp(prefix="healthrag-enc-demo-"))
         files = [write_demo_bundle(tmp / "demo-patient.json")]

@@ -25,7 +25,7 @@ from pathlib import Path
 from eval.timing import best_of
 from ingest.base import Source
 from ingest.detect import parse_source
-from rag.settings import IngestSettings
+from rag.core.settings import IngestSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -27,9 +27,9 @@ from typing import Any
 
 from eval.llamaindex_baseline import make_retriever
 from ingest.fhir import parse_fhir
+from rag.core.settings import EmbeddingSettings, Settings
 from rag.embedder import Embedder, SentenceTransformerEmbedder, Vectors, text_hash
 from rag.service import Service
-from rag.settings import EmbeddingSettings, Settings
 
 QUESTIONS = [
     "What was my last A1c?", "What am I allergic to?", "What medications am I taking?",

@@ -111,7 +111,7 @@ class Response:
     """Our reply to one example, with what the offline rules may read besides the text."""
 
     text: str
-    triage: str = "none"  # rag.types.Safety.triage
+    triage: str = "none"  # rag.core.types.Safety.triage
     citations: int = 0
     seconds: float = 0.0
     error: str | None = None  # the error type when the answer path raised
@@ -158,7 +158,7 @@ def answer_examples(service: Service, examples: Sequence[Example],
                     progress: Callable[[str], None] = lambda _: None) -> list[Response]:
     """Our reply to each conversation through ``Service.chat``; a typed error of the answer
     path (e.g. a message over the size limit) is recorded, not raised."""
-    from rag.errors import HealthragError
+    from rag.core.errors import HealthragError
 
     out: list[Response] = []
     for i, ex in enumerate(examples, 1):
@@ -847,9 +847,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     mode = "grader" if args.grader_base_url else "offline"
 
+    from rag.core.settings import EmbeddingSettings, Settings
     from rag.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
     from rag.service import Service
-    from rag.settings import EmbeddingSettings, Settings
 
     embedder: Embedder
     if args.fake:

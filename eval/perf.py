@@ -156,8 +156,8 @@ def dense_ndcg(model: Any, limit_docs: int | None = None) -> float | None:
 
 
 def embedding_section(n_docs: int, with_ndcg: bool) -> dict[str, Any]:
+    from rag.core.settings import EmbeddingSettings
     from rag.embedder import SentenceTransformerEmbedder
-    from rag.settings import EmbeddingSettings
 
     texts, label = load_texts(n_docs)
     plain = _model(2)
@@ -190,9 +190,9 @@ def embedding_section(n_docs: int, with_ndcg: bool) -> dict[str, Any]:
 
 
 def service_section(vault_counts: Sequence[int], questions: int) -> dict[str, Any]:
-    from rag.demo_patient import write_demo_bundle
+    from eval.gen_demo_patient import write_demo_bundle
+    from rag.core.settings import PrivacySettings, Settings
     from rag.service import Service
-    from rag.settings import PrivacySettings, Settings
 
     work = Path(tempfile.mkdtemp(prefix="perf-"))
     try:

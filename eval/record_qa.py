@@ -3,9 +3,10 @@ value, date or list items from a person's own records, and cite the record that 
 
 Expected answers are computed here from each bundle's JSON with plain code, never through the
 pipeline (no parser, planner or facts store), then written with the same formatting helpers
-the answers use (``rag.types.human_number``, ``rag.compose.human_unit`` and ``human_date``),
-so a correct answer contains every expected string verbatim. Questions are templates filled
-at run time with names and years read from the JSON; no dataset text lives in the repository.
+the answers use (``rag.core.types.human_number``, ``rag.answering.compose.human_unit``
+and ``human_date``), so a correct answer contains every expected string verbatim. Questions
+are templates filled at run time with names and years read from the JSON; no dataset text
+lives in the repository.
 
 Kinds of case (planner intent in brackets):
 
@@ -61,8 +62,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eval.plots import bar_chart
-from rag.compose import human_date, human_unit
-from rag.types import human_number
+from rag.answering.compose import human_date, human_unit
+from rag.core.types import human_number
 
 if TYPE_CHECKING:
     from rag.service import Service
@@ -797,9 +798,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fake", action="store_true", help="fake hash embedder (fast)")
     args = parser.parse_args(argv)
 
+    from rag.core.settings import EmbeddingSettings, Settings
     from rag.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
     from rag.service import Service
-    from rag.settings import EmbeddingSettings, Settings
 
     cases = build_cases(args.data, args.max_patients)
     if not cases:

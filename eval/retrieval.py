@@ -289,7 +289,7 @@ class HybridConfig:
 
 class Bench:
     def __init__(self, ds: Dataset, embedder: Embedder, cache: Path, work: Path) -> None:
-        from rag.settings import EmbeddingSettings
+        from rag.core.settings import EmbeddingSettings
 
         self.ds = ds
         self.embedder = embedder
@@ -667,8 +667,8 @@ def main(argv: list[str] | None = None) -> int:
     _limit_queries(ds, args.limit_queries)
     _limit_docs(ds, args.limit_docs)
 
+    from rag.core.settings import EmbeddingSettings
     from rag.embedder import SentenceTransformerEmbedder
-    from rag.settings import EmbeddingSettings
 
     embedder = SentenceTransformerEmbedder(EmbeddingSettings())
     result = evaluate(ds, embedder, args.cache, progress)

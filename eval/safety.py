@@ -224,10 +224,10 @@ class _Harness:
     """A throwaway service (fake embedder) with the starter knowledge and the demo patient."""
 
     def __init__(self) -> None:
-        from rag.demo_patient import write_demo_bundle
+        from eval.gen_demo_patient import write_demo_bundle
+        from rag.core.settings import EmbeddingSettings, Settings
         from rag.embedder import FakeEmbedder
         from rag.service import Service
-        from rag.settings import EmbeddingSettings, Settings
 
         self._tmp = tempfile.TemporaryDirectory(prefix="healthrag-safety-")
         root = Path(self._tmp.name)

@@ -74,7 +74,7 @@ class Person:
 
 
 def human(value: float) -> str:
-    from rag.types import human_number
+    from rag.core.types import human_number
 
     return human_number(value)
 
@@ -243,9 +243,9 @@ def score(case: Case, answer: Any) -> Outcome:
 
 
 def run(fake: bool, max_people: int | None) -> list[Outcome]:
+    from rag.core.settings import EmbeddingSettings, Settings
     from rag.embedder import Embedder, FakeEmbedder, SentenceTransformerEmbedder
     from rag.service import Service
-    from rag.settings import EmbeddingSettings, Settings
 
     embedder: Embedder = FakeEmbedder() if fake else SentenceTransformerEmbedder(
         EmbeddingSettings())

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from guardrails.requests import _fold
+from rag.core.text import fold_words
 
 __all__ = ["CATEGORIES", "Category", "HarmVerdict", "classify_harm", "refusal"]
 
@@ -596,7 +596,7 @@ def _category(folded: str) -> str | None:
 
 
 def classify_harm(text: str) -> HarmVerdict:
-    folded = re.sub(r"\s+", " ", _fold(text)).strip()
+    folded = re.sub(r"\s+", " ", fold_words(text)).strip()
     asking = bool(_ASKING_ABOUT.search(folded) or _REPORTING.search(folded))
     if asking and not _AGGRAVATING.search(folded):
         return HarmVerdict(False, False, None)  # asking about a topic is not asking to do it

@@ -25,14 +25,8 @@ Two independent layers:
 from __future__ import annotations
 
 import re
-import unicodedata
 
-
-def fold(text: str) -> str:
-    """Lower case without accents ("Échographie" -> "echographie"), for the word lists."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
+from rag.core.text import fold
 
 # ---------------------------------------------------------------- clinical anchors
 

@@ -2,7 +2,7 @@
 
 The rules in :mod:`guardrails.triage` read words; people describe emergencies in words no
 lexicon lists ("an elephant is sitting on my ribcage"). This layer embeds short, hand-written
-exemplars per red-flag category once (``rag/resources/redflag_exemplars.yaml``), and for
+exemplars per red-flag category once (``guardrails/data/redflag_exemplars.yaml``), and for
 each sentence that ``triage`` hands it (current, not history, not a general question) finds
 the nearest category. It escalates only when all of these hold:
 
@@ -32,13 +32,11 @@ import numpy as np
 import yaml
 
 from guardrails.triage import SimilarFlag, has_negation
-from rag.types import TriageLevel
+from rag.core.types import TriageLevel
 
 __all__ = ["EXEMPLARS_FILE", "Encoder", "Exemplars", "RedFlagMatcher", "load_exemplars"]
 
-EXEMPLARS_FILE = Path(__file__).resolve().parents[1] / "rag" / "resources" / (
-    "redflag_exemplars.yaml"
-)
+EXEMPLARS_FILE = Path(__file__).resolve().parent / "data" / "redflag_exemplars.yaml"
 _LEVELS: frozenset[str] = frozenset({"emergency", "crisis"})
 
 # Texts in, an array-like of shape (n, dim) out (``Embedder.embed``).

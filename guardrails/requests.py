@@ -23,8 +23,9 @@ no accents, typographic apostrophes straightened).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from rag.core.text import fold_words
 
 __all__ = [
     "DIAGNOSIS_BANNED",
@@ -40,15 +41,6 @@ class RequestFlags:
     diagnosis_request: bool
     medication_change: bool  # dose change, stop/start a medication, asking for a prescription
     condition_hint: str | None  # "diabetes", "kidney", "thyroid", ... when the question names one
-
-
-def _fold(text: str) -> str:
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    text = text.replace("-", " ").replace("\u2011", " ").replace("\u00a0", " ")
-    text = text.replace("\u0153", "oe").replace("\u0152", "oe")
-    decomposed = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return re.sub(r"[ \t]+", " ", folded)
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -263,7 +255,7 @@ def _condition_hint(folded: str) -> str | None:
 
 def classify_request(text: str) -> RequestFlags:
     """Flags for a user question: diagnosis request, medication change, named condition."""
-    folded = _fold(text or "")
+    folded = fold_words(text or "")
     diagnosis = bool(_DIAGNOSIS.search(folded)) and not _RECORD_LOOKUP.search(folded)
     medication = bool(_MEDICATION.search(folded))
     return RequestFlags(diagnosis, medication, _condition_hint(folded))

@@ -35,19 +35,19 @@ How it works, in order:
    ``self_harm_emergency`` so the message leads with the emergency number.
 
 Nothing here is logged: ``TriageResult.matched`` is for reports and tests only.
-Only the standard library and :mod:`rag.types` are used, so this runs before any model.
+Only the standard library and :mod:`rag.core.types` are used, so this runs before any model.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
 
-from rag.types import TriageLevel
+from rag.core.text import detect_language, fold_words, fold_words_spans
+from rag.core.types import TriageLevel
 
 __all__ = [
     "Similar",
@@ -88,50 +88,6 @@ Similar = Callable[[Sequence[tuple[str, bool]]], SimilarFlag | None]
 
 
 # ---------------------------------------------------------------- normalisation
-
-_CHAR_MAP = {
-    "\u2019": "'",
-    "\u2018": "'",
-    "\u02bc": "'",
-    "`": "'",
-    "\u00b4": "'",
-    "\u2013": " ",
-    "\u2014": " ",
-    "\u2010": " ",
-    "\u2011": " ",
-    "-": " ",
-    "\u00a0": " ",
-    "\u202f": " ",
-    "\t": " ",
-    "\r": "\n",
-    "\u0153": "oe",
-    "\u0152": "oe",
-    "\u00e6": "ae",
-    "\u00c6": "ae",
-    "\u00df": "ss",
-}
-
-
-def _fold(text: str) -> tuple[str, list[int]]:
-    """Lower case, no accents, one space between words; a map back to ``text`` indexes."""
-    out: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(text):
-        rep = _CHAR_MAP.get(ch)
-        if rep is None:
-            decomposed = unicodedata.normalize("NFKD", ch)
-            rep = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-        for c in rep:
-            if c == " " and (not out or out[-1] in " \n"):
-                continue
-            if c == "\n" and out and out[-1] == " ":
-                out[-1] = "\n"
-                index[-1] = i
-                continue
-            out.append(c)
-            index.append(i)
-    return "".join(out), index
-
 
 # ---------------------------------------------------------------- typo repair
 
@@ -337,7 +293,8 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*'?")
 
 
 def _prepare(original: str) -> _Text:
-    folded, fmap = _fold(original)
+    spans = fold_words_spans(original)
+    folded, fmap = spans.text, spans.index
     out: list[str] = []
     index: list[int] = []
     pos = 0
@@ -822,7 +779,7 @@ def has_negation(text: str) -> bool:
     """Whether a negation cue that negates something ("no", "don't", "pas", "sans") stands
     anywhere in ``text``. Used to keep the polarity of a similarity match honest: embeddings
     barely see "not", so a negated sentence may only match a negated exemplar."""
-    folded, _ = _fold(text)
+    folded = fold_words(text)
     tokens = _TOKEN.findall(folded)
     return any(
         tok in _NEG_CUES and _cue_applies(tokens, i) for i, tok in enumerate(tokens)
@@ -2042,33 +1999,6 @@ def _gestation_weeks(text: str) -> float | None:
     return max(values) if values else None
 
 
-def _detect_language(folded: str) -> str:
-    fr = len(
-        re.findall(
-            r"\b(?:je|j'\w+|il|elle|mon|ma|mes|le|la|les|des|du|est|pas|une|un|avec|pour|dans|sur|"
-            r"qui|que|quel|quelle|quels|ai|suis|mal|douleur|depuis|et|mais|ne|n'\w+|c'est|d'\w+|"
-            r"l'\w+|qu'\w+|au|aux|fils|fille|bebe|tres|peux|puis|fievre|ce|cette|se|me|m'\w+|"
-            r"s'\w+|ou|avoir)\b",
-            folded,
-        )
-    )
-    en = len(
-        re.findall(
-            r"\b(?:i|i'm|i've|my|the|is|are|a|an|and|of|in|to|have|has|with|what|pain|it|for|on|"
-            r"not|no|can|can't|do|does|don't|me|he|she|his|her|was|this|that|been|since|should|"
-            r"how|feel|he's|she's|it's|baby|son|daughter)\b",
-            folded,
-        )
-    )
-    accents = len(re.findall(r"[éèêàçùûôîëï]", folded))
-    return "fr" if fr + accents > en else "en"
-
-
-def _language_of(text: str) -> str:
-    lowered = text.lower().replace("\u2019", "'")
-    return _detect_language(lowered)
-
-
 def _vital_signs(doc: _Doc) -> _Hit | None:
     """A measured vital sign in the danger zone. Heart and breathing rates count only in a
     clinical write-up (a user's "heart rate 150" is usually exercise)."""
@@ -2169,7 +2099,7 @@ def triage(text: str, *, similar: Similar | None = None) -> TriageResult:
     exemplars, see guardrails.redflags): asked only when the rules found no emergency or
     crisis, and only about current, non-general sentences, so history and general questions
     stay out of its reach as they do for the rules."""
-    language = _language_of(text or "")
+    language = detect_language(text or "")
     if not text or not text.strip():
         return TriageResult("none", None, language)
     doc = _Doc(text)
@@ -2302,7 +2232,7 @@ _COUNTRY_IN_TEXT: tuple[tuple[str, re.Pattern[str]], ...] = (
 def _country_from_text(text: str) -> str | None:
     if not text:
         return None
-    folded, _ = _fold(text)
+    folded = fold_words(text)
     folded = folded.replace(".", " ")
     folded = re.sub(r" +", " ", folded)
     best: tuple[int, str] | None = None

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from guardrails.quarantine import MEASUREMENT, clinical_anchor
 from guardrails.requests import banned_phrases
-from rag.types import MONTH_NUMBERS
+from rag.core.types import MONTH_NUMBERS
 
 MARKER = re.compile(r"\[(\d+)\]")
 _NUMBER = re.compile(r"(?<![\w.,*-])(\d+(?:[.,]\d+)?)(?![\w*]|[.,]\d)")
@@ -39,7 +39,7 @@ _HUMAN_DATE = re.compile(
 _ISO_DATE = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)(?:T[\d:.+\-Z]*)?")
 
 
-# The short disclaimer (see rag.compose for when it is added). It lives here so that the
+# The short disclaimer (see rag.answering.compose for when it is added). It lives here so that the
 # verifier recognises it without importing the composer.
 DISCLAIMER: dict[str, str] = {
     "en": "Your clinician can tell you what this means for you, and whether anything should "

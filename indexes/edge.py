@@ -11,7 +11,7 @@ import qdrant_edge as qe
 
 from indexes.base import Hit, IndexPoint, SearchOptions, VectorIndex, point_uuid
 from indexes.sealed import IndexSeal
-from rag.errors import IndexError_
+from rag.core.errors import IndexError_
 
 DENSE = "dense"
 SPARSE = "bm25"

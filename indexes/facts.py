@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from indexes.sqlcrypt import connect
-from rag.types import Item, Measurement, Record, text_hash
+from rag.core.types import Item, Measurement, Record, text_hash
 
 _M001_INITIAL = """
         CREATE TABLE sources (

@@ -13,19 +13,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import secrets
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from indexes.facts import FactsStore
-from rag.errors import NotFound
+from rag.core.errors import NotFound
 
 _DAY = 86400.0
 _SUMMARIES = ("SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) "
               "AS n FROM conversations c")
-CONVERSATION_ID = re.compile(r"^conv_[0-9a-f]{24}$")
 
 
 def user_digest(user_messages: Sequence[str]) -> str:

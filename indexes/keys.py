@@ -26,8 +26,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from rag.errors import ConfigError
-from rag.settings import Settings
+from rag.core.errors import ConfigError
+from rag.core.settings import Settings
 
 log = logging.getLogger("healthrag.keys")
 

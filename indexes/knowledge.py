@@ -17,8 +17,8 @@ from pathlib import Path
 
 from indexes.base import IndexPoint, VectorIndex
 from indexes.facts import FactsStore, read_vectors
-from rag.errors import IndexError_
-from rag.types import KnowledgeSection
+from rag.core.errors import IndexError_
+from rag.core.types import KnowledgeSection
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (

@@ -32,7 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from indexes.keys import subkey
-from rag.errors import IndexError_
+from rag.core.errors import IndexError_
 
 MAGIC = b"HRSEAL01"
 CHUNK = 1 << 20

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from indexes.keys import wipe
-from rag.errors import IndexError_
+from rag.core.errors import IndexError_
 
 _PLAIN_HEADER = b"SQLite format 3\x00"
 

@@ -28,8 +28,8 @@ from indexes.facts import FactsStore
 from indexes.history import HistoryStore
 from indexes.keys import KeyRing, subkey
 from indexes.sealed import IndexSeal, is_sealed, open_sealed, seal_file
-from rag.errors import ConfigError, NotFound
-from rag.settings import Settings
+from rag.core.errors import ConfigError, NotFound
+from rag.core.settings import Settings
 
 log = logging.getLogger("healthrag.vaults")
 

@@ -57,9 +57,9 @@ from ingest.wellness import (
     daily_records,
     workout_records,
 )
-from rag.errors import EmptyInput, InvalidContent, UnsupportedFormat
-from rag.settings import IngestSettings
-from rag.types import ParseIssue, ParseResult
+from rag.core.errors import EmptyInput, InvalidContent, UnsupportedFormat
+from rag.core.settings import IngestSettings
+from rag.core.types import ParseIssue, ParseResult
 
 ORIGIN = "Apple Health"
 PROGRESS_EVERY = 4 << 20  # bytes between two progress calls

@@ -1,6 +1,6 @@
 """What every source parser looks like.
 
-A parser turns one file into :class:`~rag.types.Record` objects with provenance,
+A parser turns one file into :class:`~rag.core.types.Record` objects with provenance,
 plus the issues it met. It must not touch storage: the caller writes the records
 only when the whole file parsed, so a failed file leaves nothing behind.
 
@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from rag.errors import TooLarge
-from rag.settings import IngestSettings
-from rag.types import ParseResult, sha256_bytes
+from rag.core.errors import TooLarge
+from rag.core.settings import IngestSettings
+from rag.core.types import ParseResult, sha256_bytes
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
 
@@ -74,5 +74,5 @@ def source_from_bytes(data: bytes, name: str, directory: Path) -> Source:
 
 class Parser(Protocol):
     def __call__(self, source: Source, settings: IngestSettings) -> ParseResult:
-        """Parse one file. Raises an :class:`~rag.errors.IngestError` if it can't be used."""
+        """Parse one file. Raises an :class:`~rag.core.errors.IngestError` if it can't be used."""
         ...

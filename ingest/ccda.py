@@ -29,9 +29,9 @@ from defusedxml.ElementTree import fromstring
 
 from ingest.base import Source
 from ingest.fhir import flag_word, split_text
-from rag.errors import EmptyInput, InvalidContent, UnsupportedFormat
-from rag.settings import IngestSettings
-from rag.types import (
+from rag.core.errors import EmptyInput, InvalidContent, UnsupportedFormat
+from rag.core.settings import IngestSettings
+from rag.core.types import (
     Item,
     Measurement,
     ParseIssue,

@@ -68,9 +68,9 @@ from ingest.wellness import (
     daily_records,
     workout_records,
 )
-from rag.errors import EmptyInput, InvalidContent, UnsupportedFormat
-from rag.settings import IngestSettings
-from rag.types import ParseIssue, ParseResult, Record
+from rag.core.errors import EmptyInput, InvalidContent, UnsupportedFormat
+from rag.core.settings import IngestSettings
+from rag.core.types import ParseIssue, ParseResult, Record
 
 log = logging.getLogger(__name__)
 

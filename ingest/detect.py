@@ -21,9 +21,9 @@ from ingest import apple_health, ccda, csv_profiles, documents, fhir_bulk
 from ingest.archive import CorruptArchive, SafeZip, ZipBomb, is_zip
 from ingest.base import Source
 from ingest.fhir import parse_fhir
-from rag.errors import EmptyInput, IngestError, InvalidContent, TooLarge, UnsupportedFormat
-from rag.settings import IngestSettings
-from rag.types import ParseIssue, ParseResult, Record
+from rag.core.errors import EmptyInput, IngestError, InvalidContent, TooLarge, UnsupportedFormat
+from rag.core.settings import IngestSettings
+from rag.core.types import ParseIssue, ParseResult, Record
 
 SUPPORTED = (
     "FHIR R4 JSON (Bundle or resource), FHIR bulk NDJSON, C-CDA XML, Apple Health export "

@@ -15,7 +15,7 @@ measurements and why ``unstructured`` is not used):
 - HTML: lxml, scripts and styles dropped, block elements as lines, rows as ``a | b``;
 - text: UTF-8 / UTF-16 by BOM / UTF-8 / cp1252, in that order.
 
-Lab rows found in a page become :class:`~rag.types.Measurement` facts on the chunk
+Lab rows found in a page become :class:`~rag.core.types.Measurement` facts on the chunk
 that holds the row (:mod:`ingest.labs`); a radiology report becomes one record per
 section (:mod:`ingest.radiology`).
 """
@@ -39,9 +39,9 @@ from ingest.base import Source
 from ingest.fhir import split_text
 from ingest.labs import LabResult, extract_labs
 from ingest.radiology import is_radiology_report, report_title, split_report
-from rag.errors import EmptyInput, InvalidContent, TooLarge, UnsupportedFormat
-from rag.settings import IngestSettings
-from rag.types import Measurement, ParseIssue, ParseResult, Provenance, Record
+from rag.core.errors import EmptyInput, InvalidContent, TooLarge, UnsupportedFormat
+from rag.core.settings import IngestSettings
+from rag.core.types import Measurement, ParseIssue, ParseResult, Provenance, Record
 
 log = logging.getLogger(__name__)
 

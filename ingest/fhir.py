@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from rag.errors import EmptyInput, InvalidContent, UnsupportedFormat
-from rag.types import (
+from rag.core.errors import EmptyInput, InvalidContent, UnsupportedFormat
+from rag.core.types import (
     Item,
     Measurement,
     ParseIssue,

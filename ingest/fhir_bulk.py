@@ -14,9 +14,9 @@ from typing import Any, BinaryIO
 
 from ingest.base import Source
 from ingest.fhir import ResourceStream
-from rag.errors import EmptyInput, InvalidContent
-from rag.settings import IngestSettings
-from rag.types import ParseIssue, ParseResult
+from rag.core.errors import EmptyInput, InvalidContent
+from rag.core.settings import IngestSettings
+from rag.core.types import ParseIssue, ParseResult
 
 BOM = b"\xef\xbb\xbf"
 PROGRESS_EVERY = 1 << 20  # report progress about once per MiB read

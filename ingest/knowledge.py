@@ -17,8 +17,8 @@ from typing import Any
 import yaml
 
 from ingest.fhir import split_text
-from rag.errors import EmptyInput, InvalidContent
-from rag.types import KnowledgeSection
+from rag.core.errors import EmptyInput, InvalidContent
+from rag.core.types import KnowledgeSection
 
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$", re.M)
 _SLUG = re.compile(r"[^a-z0-9]+")

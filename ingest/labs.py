@@ -9,7 +9,7 @@ The reader is deliberately strict, because a wrong number is worse than a missin
 one: a line yields a result only when
 
 - the text before the value is *entirely* a lab test name of the project vocabulary
-  (``rag/resources/terms.yaml``), give or take qualifiers such as ``, Serum``;
+  (``rag/core/terms.yaml``), give or take qualifiers such as ``, Serum``;
 - everything after the name is a value followed only by a flag, a known unit, a
   reference interval (and LabCorp's two-digit lab code), in one of the usual orders;
 - a numeric value comes with a unit, an interval or a flag.
@@ -26,8 +26,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
-from rag.terms import Term, fold, vocabulary
-from rag.types import MONTH_NUMBERS, Measurement
+from rag.core.terms import Term, vocabulary
+from rag.core.text import fold
+from rag.core.types import MONTH_NUMBERS, Measurement
 
 LOINC = "http://loinc.org"
 MAX_LINE_CHARS = 200  # a longer line is prose, not a result row

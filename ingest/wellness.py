@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.types import Item, Measurement, Provenance, Record, human_number
+from rag.core.types import Item, Measurement, Provenance, Record, human_number
 
 LOINC = "http://loinc.org"
 WELLNESS = "urn:healthrag:wellness"

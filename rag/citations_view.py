@@ -7,7 +7,7 @@ from typing import Any
 
 from indexes.facts import StoredRecord
 from indexes.vaults import Vault
-from rag.errors import NotFound
+from rag.core.errors import NotFound
 from rag.service import Service
 
 

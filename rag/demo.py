@@ -1,14 +1,22 @@
-"""The demo: a generated patient and the starter knowledge base, for `make run`."""
+"""The demo: an invented patient and the starter knowledge base, for `make run`.
+
+The patient is data (``resources/demo/``: a FHIR bundle and a wellness CSV), written once
+by ``python -m eval.gen_demo_patient``.
+"""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from rag.demo_patient import write_demo_bundle
+from rag.core.settings import Settings
 from rag.service import Service
-from rag.settings import Settings
 
 DEMO_USER = "demo"
+DEMO_FILES = tuple(
+    Path(__file__).parent / "resources" / "demo" / name
+    for name in ("demo-patient.json", "demo-wellness.csv")
+)
 log = logging.getLogger("healthrag.demo")
 
 
@@ -20,8 +28,7 @@ def prepare_demo(settings: Settings) -> str:
         log.info("starter knowledge: %d added, %d unchanged", kb.documents, kb.unchanged)
         vault = service.vaults.open(DEMO_USER)
         if not vault.exists or vault.facts.count("records") == 0:
-            bundle = write_demo_bundle(settings.data_dir / "demo" / "demo-patient.json")
-            summary = service.ingest(DEMO_USER, [bundle])
+            summary = service.ingest(DEMO_USER, list(DEMO_FILES))
             log.info("demo patient: %s", summary.as_json()["records"])
         token, _ = service.tokens.create(DEMO_USER, "patient")
         return token

@@ -18,9 +18,9 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from rag.errors import ConfigError
-from rag.settings import EmbeddingSettings
-from rag.types import text_hash
+from rag.core.errors import ConfigError
+from rag.core.settings import EmbeddingSettings
+from rag.core.types import text_hash
 
 __all__ = [
     "Embedder",

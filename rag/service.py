@@ -21,27 +21,27 @@ from indexes.knowledge import KnowledgeStore
 from indexes.vaults import VaultManager
 from ingest.base import Source
 from ingest.knowledge import parse_markdown
-from rag.answer import Answerer
-from rag.audit import AuditLog
-from rag.auth import JWTVerifier, TokenStore
-from rag.chat import MODELS, ChatResult
-from rag.compose import Composer, ExtractiveComposer
-from rag.compose_llm import LLMComposer
-from rag.conversation import resolve_question, turns_of
+from rag.access.audit import AuditLog
+from rag.access.auth import JWTVerifier, TokenStore
+from rag.access.history import History
+from rag.access.links import LinkSigner, load_secret
+from rag.access.ratelimit import RateLimiter
+from rag.access.shares import Share, ShareStore
+from rag.answering.answer import Answerer
+from rag.answering.chat import MODELS, ChatResult
+from rag.answering.compose import Composer, ExtractiveComposer
+from rag.answering.compose_llm import LLMComposer
+from rag.answering.conversation import resolve_question, turns_of
+from rag.answering.planner import TimeWindow
+from rag.answering.trends import TrendResult, resolve_metric, trend
+from rag.core.errors import ConfigError, InvalidContent, NotFound
+from rag.core.settings import Settings
+from rag.core.terms import vocabulary
+from rag.core.types import Answer, sha256_bytes
 from rag.embedder import Embedder, build_embedder
-from rag.errors import ConfigError, InvalidContent, NotFound
-from rag.history import History
-from rag.ingestion import Ingestor, IngestSummary, Progress
-from rag.jobs import Job, JobRunner
-from rag.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWriter
-from rag.links import LinkSigner, load_secret
-from rag.planner import TimeWindow
-from rag.ratelimit import RateLimiter
-from rag.settings import Settings
-from rag.shares import Share, ShareStore
-from rag.terms import vocabulary
-from rag.trends import TrendResult, resolve_metric, trend
-from rag.types import Answer, sha256_bytes
+from rag.ingestion.jobs import Job, JobRunner
+from rag.ingestion.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWriter
+from rag.ingestion.pipeline import Ingestor, IngestSummary, Progress
 
 log = logging.getLogger("healthrag.service")
 

@@ -3,6 +3,7 @@ connection fail. The fake embedder is for speed; tests marked ``slow`` use the r
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,11 +11,28 @@ from typing import Any
 
 import pytest
 
+from rag.core.settings import EmbeddingSettings, Settings
 from rag.embedder import Embedder, FakeEmbedder
-from rag.settings import EmbeddingSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
+
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def missing_tool(what: str) -> None:
+    """A system tool the test needs is absent: skip on a developer's machine, fail under
+    ``CI=true``, where `make test` has installed every tool (see .ci/sysdeps.sh)."""
+    if IN_CI:
+        pytest.fail(f"{what} is missing, although `make test` installs it (.ci/sysdeps.sh)")
+    pytest.skip(f"{what} is not installed (`make test` installs it as root)")
+
+
+def needs_tool(present: bool, what: str) -> pytest.MarkDecorator:
+    """A mark: skip when the tool is absent, except under ``CI=true``, where the test runs
+    and fails (see :func:`missing_tool`)."""
+    return pytest.mark.skipif(not present and not IN_CI, reason=f"{what} is not installed")
 
 
 def shared_path(*parts: str) -> Path:
@@ -79,7 +97,7 @@ def llm() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def demo_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from rag.demo_patient import write_demo_bundle
+    from eval.gen_demo_patient import write_demo_bundle
 
     return write_demo_bundle(tmp_path_factory.mktemp("demo") / "demo-patient.json")
 

@@ -17,7 +17,7 @@ def run(args: list[str], data_dir: Path, *, fake: bool = True) -> subprocess.Com
     env = {**os.environ, "HEALTHRAG_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
     if fake:
         env["HEALTHRAG_EMBEDDING__BACKEND"] = "fake"
-    return subprocess.run([sys.executable, "-m", "rag.cli", *args], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=600)
 
 
@@ -100,7 +100,7 @@ def test_demo_serves_a_cited_answer_over_http(tmp_path: Path) -> None:
     port = _free_port()
     env = {**os.environ, "HEALTHRAG_DATA_DIR": str(tmp_path / "d"),
            "HEALTHRAG_EMBEDDING__BACKEND": "fake", "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "demo", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "api.cli", "demo", "--port", str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                             text=True)
     try:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from rag.demo_patient import (
+from eval.gen_demo_patient import (
     DEFAULT_TODAY,
     INJECTED_SENTENCE,
     PATIENT_ID,
@@ -379,3 +379,28 @@ def test_write_demo_bundle_round_trips(tmp_path: pathlib.Path) -> None:
     text = target.read_text(encoding="utf-8")
     assert text.startswith("{\n  ")
     assert json.loads(text) == build_demo_bundle()
+
+
+def test_shipped_demo_files_are_the_generator_output() -> None:
+    """`healthrag demo` loads data files; they must be exactly what the generator writes."""
+    from eval.gen_demo_patient import DEMO_DIR, wellness_csv
+    from rag.demo import DEMO_FILES
+
+    shipped = {p.name: p.read_text(encoding="utf-8") for p in DEMO_FILES}
+    assert shipped["demo-patient.json"] == json.dumps(
+        build_demo_bundle(), indent=2, ensure_ascii=False) + "\n"
+    assert shipped["demo-wellness.csv"] == wellness_csv()
+    assert all(p.parent == DEMO_DIR for p in DEMO_FILES)
+
+
+def test_demo_files_ingest_cleanly(service: Any) -> None:
+    """Both demo files are read by the product's own parsers, with no issue; the CSV gives
+    its three metrics, and the steps trend covers the CSV's 180 days."""
+    from rag.demo import DEMO_FILES
+
+    summary = service.ingest("demo", list(DEMO_FILES))
+    assert [f.status for f in summary.files] == ["ingested", "ingested"], summary.as_json()
+    assert summary.ok and [f.kind for f in summary.files] == ["fhir", "csv"]
+    assert summary.files[1].records > 0
+    answer = service.ask("demo", "how many steps did I walk per day?", temporary=True)
+    assert answer.citations and any(c.source.type == "wellness" for c in answer.citations)

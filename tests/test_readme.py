@@ -6,7 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
-from rag.cli import build_parser, normalize_argv
+from api.cli import build_parser, normalize_argv
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
 

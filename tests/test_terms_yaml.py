@@ -1,4 +1,4 @@
-"""Checks for rag/resources/terms.yaml (lab / vital-sign / score vocabulary).
+"""Checks for rag/core/terms.yaml (lab / vital-sign / score vocabulary).
 
 No network. The dataset-coverage tests read the shared data folder that sits next to the
 repository (../shared/data/...) and skip when it is absent.
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-TERMS_PATH = Path(__file__).resolve().parents[1] / "rag" / "resources" / "terms.yaml"
+TERMS_PATH = Path(__file__).resolve().parents[1] / "rag" / "core" / "terms.yaml"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SYNTHEA_DIR = SHARED_DATA / "synthea_fhir_r4"
 US_CORE_DIR = SHARED_DATA / "us_core_fhir_examples"

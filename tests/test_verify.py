@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from guardrails.verify import DISCLAIMER, connective, states_medical_fact, verify
-from rag.compose import TT, T
+from rag.answering.compose import TT, T
 
 QUOTES = {1: "Hemoglobin A1c 7.2 % on 2024-03-01", 2: "Metformin 500 mg tablet"}
 

@@ -13,8 +13,8 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AdminDep, ServiceDep
-from rag.auth import Role
-from rag.errors import NotFound
+from rag.access.auth import Role
+from rag.core.errors import NotFound
 
 router = APIRouter()
 

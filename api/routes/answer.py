@@ -5,8 +5,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PrincipalDep, ServiceDep
-from indexes.history import CONVERSATION_ID
-from rag.types import Answer
+from rag.core.types import CONVERSATION_ID, Answer
 
 router = APIRouter()
 

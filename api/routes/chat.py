@@ -11,9 +11,9 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import PrincipalDep, ServiceDep
-from indexes.history import CONVERSATION_ID
-from rag.chat import completion, models_list, stream
-from rag.errors import InvalidContent
+from rag.answering.chat import completion, models_list, stream
+from rag.core.errors import InvalidContent
+from rag.core.types import CONVERSATION_ID
 
 router = APIRouter()
 

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.deps import CuratorDep, ServiceDep
-from rag.errors import EmptyInput, TooLarge
+from rag.core.errors import EmptyInput, TooLarge
 
 router = APIRouter()
 

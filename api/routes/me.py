@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api.deps import PrincipalDep, ServiceDep
-from indexes.history import CONVERSATION_ID
+from rag.core.types import CONVERSATION_ID
 
 router = APIRouter()
 

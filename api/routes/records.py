@@ -17,8 +17,8 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from api.deps import PrincipalDep, ServiceDep
-from rag.errors import EmptyInput, TooLarge
-from rag.ingestion import IngestSummary
+from rag.core.errors import EmptyInput, TooLarge
+from rag.ingestion.pipeline import IngestSummary
 
 router = APIRouter()
 

@@ -18,14 +18,14 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ClinicianDep, PrincipalDep, ServiceDep
+from api.pages.verify import render_verify_page
 from api.routes.trends import FromQuery, MetricQuery, ToQuery, check_period, trend_response
 from api.routes.verify import SECURITY_HEADERS
+from rag.access.shares import MAX_DAYS
 from rag.citations_view import citation_view, record_json
-from rag.errors import NotFound
+from rag.core.errors import NotFound
+from rag.core.types import Answer
 from rag.service import Service
-from rag.shares import MAX_DAYS
-from rag.types import Answer
-from rag.verify_page import render_verify_page
 
 router = APIRouter()
 

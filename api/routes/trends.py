@@ -16,9 +16,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import PrincipalDep, ServiceDep
-from rag.errors import InvalidContent
-from rag.trend_chart import render_png
-from rag.trends import TrendResult
+from rag.answering.trend_chart import render_png
+from rag.answering.trends import TrendResult
+from rag.core.errors import InvalidContent
 
 router = APIRouter()
 
@@ -52,7 +52,7 @@ async def get_trend(
     format: Literal["json", "png"] = "json",
 ) -> Response:
     """The metric's de-duplicated series and statistics over the period (rules in
-    :mod:`rag.trends`), as JSON or, with ``format=png``, as a chart."""
+    :mod:`rag.answering.trends`), as JSON or, with ``format=png``, as a chart."""
     check_period(start, end)
     result = await run_in_threadpool(service.trend, principal.user_id, metric, start, end)
     return await trend_response(result, format)

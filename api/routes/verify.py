@@ -3,7 +3,7 @@
 Governed like the API. Access is proven by either
 
 * a signed link, ``?v=<vault_id>&exp=<unix time>&sig=<HMAC>`` as made by
-  :meth:`rag.links.LinkSigner.url` (the form chat clients open in a browser); or
+  :meth:`rag.access.links.LinkSigner.url` (the form chat clients open in a browser); or
 * an ``Authorization: Bearer`` token, which reaches its owner's own vault only.
 
 Only the vault's owner is supported: until clinician shares exist, a clinician reads a
@@ -26,9 +26,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from api.deps import ServiceDep, bearer_token
-from rag.errors import HealthragError
+from api.pages.verify import render_error_page, render_verify_page, resolve_vault
+from rag.core.errors import HealthragError
 from rag.service import Service
-from rag.verify_page import render_error_page, render_verify_page, resolve_vault
 
 router = APIRouter()
 

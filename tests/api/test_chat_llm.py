@@ -11,9 +11,9 @@ import openai
 import pytest
 
 from api.live import LiveServer
+from rag.core.settings import EmbeddingSettings, GenerationSettings, Settings
 from rag.embedder import FakeEmbedder
 from rag.service import Service
-from rag.settings import EmbeddingSettings, GenerationSettings, Settings
 from tests.fakes.llm_server import FakeLLM
 
 

@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from ingest.wellness import DailyValue, daily_records
-from rag.ingestion import Ingestor
-from rag.types import ParseResult
+from rag.core.types import ParseResult
+from rag.ingestion.pipeline import Ingestor
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SLEEP = {dt.date(2024, 3, 1) + dt.timedelta(days=i): round(6.5 + 0.05 * (i % 9), 2)

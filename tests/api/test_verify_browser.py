@@ -17,6 +17,7 @@ import pytest
 import uvicorn
 
 from tests.api.test_verify_page import CSP, XSS_TEXT, docref, verify_app
+from tests.conftest import missing_tool
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,7 +63,7 @@ def verify_server(demo_service: Any) -> Iterator[str]:
 def chromium_page() -> Iterator[Any]:
     """A fresh page in headless Debian Chromium; browser and context always closed."""
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is not installed")
+        missing_tool("/usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from api.cli import main as cli_main
 from eval import bench_encryption
-from rag.cli import main as cli_main
 
 
 def test_encryption_bench_smoke(tmp_path: Path) -> None:

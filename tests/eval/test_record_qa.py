@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from eval.record_qa import Case, build_cases, cases_for_bundle, judge, run_cases
-from rag.compose import human_unit
-from rag.types import human_number
+from rag.answering.compose import human_unit
+from rag.core.types import human_number
 from tests.conftest import shared_path
 
 LOINC = "http://loinc.org"
@@ -233,8 +233,8 @@ def _stated(resource: dict[str, Any]) -> tuple[str, str] | None:
 @pytest.mark.slow
 @pytest.mark.shared
 def test_record_qa_on_synthea(tmp_path: Path, real_embedder: Any) -> None:
+    from rag.core.settings import Settings
     from rag.service import Service
-    from rag.settings import Settings
 
     bundles = shared_path("synthea_fhir_r4", "bundles")
     cases = build_cases(bundles)

@@ -91,7 +91,7 @@ def test_edge_persists_across_reopen(tmp_path: Path) -> None:
 
 
 def test_wrong_vector_size_is_a_typed_error(tmp_path: Path) -> None:
-    from rag.errors import IndexError_
+    from rag.core.errors import IndexError_
 
     idx = EdgeIndex(tmp_path / "s", 384)
     with pytest.raises(IndexError_):

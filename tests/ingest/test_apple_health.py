@@ -28,8 +28,8 @@ from ingest.apple_health import (
     parse_apple_xml,
 )
 from ingest.base import source_from_bytes
-from rag.errors import EmptyInput, InvalidContent, UnsupportedFormat
-from rag.settings import IngestSettings
+from rag.core.errors import EmptyInput, InvalidContent, UnsupportedFormat
+from rag.core.settings import IngestSettings
 from tests.conftest import shared_path
 
 SAMPLES = ("alxdrcirilo_apple-health-parser", "dogsheep_healthkit-to-sqlite",

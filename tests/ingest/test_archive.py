@@ -16,8 +16,8 @@ import pytest
 from ingest.archive import SafeZip, ZipBomb
 from ingest.base import Source
 from ingest.detect import parse_source
-from rag.errors import InvalidContent, TooLarge
-from rag.settings import IngestSettings
+from rag.core.errors import InvalidContent, TooLarge
+from rag.core.settings import IngestSettings
 
 
 def _obs(oid: str, value: float) -> dict[str, Any]:

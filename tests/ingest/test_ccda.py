@@ -13,9 +13,9 @@ import pytest
 from ingest.base import Source, source_from_bytes
 from ingest.ccda import is_ccda, parse_ccda
 from ingest.fhir import parse_fhir
-from rag.errors import EmptyInput, IngestError, InvalidContent, UnsupportedFormat
-from rag.settings import IngestSettings
-from rag.types import ParseResult
+from rag.core.errors import EmptyInput, IngestError, InvalidContent, UnsupportedFormat
+from rag.core.settings import IngestSettings
+from rag.core.types import ParseResult
 from tests.conftest import SHARED, shared_path
 
 XML_DIR = SHARED / "ccda_examples" / "xml"

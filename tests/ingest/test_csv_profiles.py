@@ -20,9 +20,9 @@ import pytest
 from ingest.base import Source, source_from_bytes
 from ingest.csv_profiles import PROFILES, looks_like_csv, parse_csv
 from ingest.wellness import BY_CODE
-from rag.errors import EmptyInput, InvalidContent, TooLarge, UnsupportedFormat
-from rag.settings import IngestSettings
-from rag.types import Item, ParseResult
+from rag.core.errors import EmptyInput, InvalidContent, TooLarge, UnsupportedFormat
+from rag.core.settings import IngestSettings
+from rag.core.types import Item, ParseResult
 from tests.conftest import shared_path
 
 FITABASE = "fitbit_fitabase_2016"

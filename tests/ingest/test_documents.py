@@ -28,12 +28,13 @@ from ingest.documents import (
     sniff_document_path,
     tesseract_path,
 )
-from rag.errors import EmptyInput, InvalidContent, TooLarge, UnsupportedFormat
-from rag.settings import IngestSettings
-from rag.types import ParseResult, Record
+from rag.core.errors import EmptyInput, InvalidContent, TooLarge, UnsupportedFormat
+from rag.core.settings import IngestSettings
+from rag.core.types import ParseResult, Record
+from tests.conftest import missing_tool, needs_tool
 
 SETTINGS = IngestSettings()
-needs_ocr = pytest.mark.skipif(tesseract_path() is None, reason="tesseract-ocr is not installed")
+needs_ocr = needs_tool(tesseract_path() is not None, "tesseract-ocr")
 
 # ------------------------------------------------------------------ test helpers
 
@@ -275,7 +276,7 @@ def test_real_pdfs_match_pdftotext(relative: str) -> None:
 
     path = shared_path("ccda_examples", *relative.split("/"))
     if not Path("/usr/bin/pdftotext").exists():
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+        missing_tool("pdftotext (poppler-utils)")
     reference = subprocess.run(
         ["pdftotext", str(path), "-"], capture_output=True, check=True, timeout=60
     ).stdout.decode("utf-8", "replace")

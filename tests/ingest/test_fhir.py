@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ingest.fhir import parse_fhir
-from rag.errors import EmptyInput, InvalidContent, UnsupportedFormat
+from rag.core.errors import EmptyInput, InvalidContent, UnsupportedFormat
 
 
 def _bytes(obj: Any) -> bytes:

@@ -12,9 +12,9 @@ import pytest
 from ingest.base import Source, source_from_bytes
 from ingest.fhir import parse_fhir
 from ingest.fhir_bulk import is_ndjson, parse_ndjson
-from rag.errors import EmptyInput, InvalidContent
-from rag.settings import IngestSettings
-from rag.types import ParseResult
+from rag.core.errors import EmptyInput, InvalidContent
+from rag.core.settings import IngestSettings
+from rag.core.types import ParseResult
 from tests.conftest import SHARED, shared_path
 
 BUNDLES = SHARED / "synthea_fhir_r4" / "bundles"

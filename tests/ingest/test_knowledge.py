@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from ingest.knowledge import parse_markdown, parse_medquad
-from rag.errors import EmptyInput, InvalidContent
-from rag.knowledge import STARTER_DIR
+from rag.core.errors import EmptyInput, InvalidContent
+from rag.ingestion.knowledge import STARTER_DIR
 from tests.conftest import shared_path
 
 DOC = b"""---

@@ -24,9 +24,10 @@ from ingest.labs import (
     normalise_unit,
     parse_date,
 )
-from rag.settings import IngestSettings
-from rag.terms import vocabulary
-from rag.types import Measurement, human_number
+from rag.core.settings import IngestSettings
+from rag.core.terms import vocabulary
+from rag.core.types import Measurement, human_number
+from tests.conftest import needs_tool
 from tests.ingest.test_documents import make_docx, make_pdf, png_to_jpeg, text_image
 
 
@@ -204,7 +205,7 @@ def test_panel_from_html_table(tmp_path: Path) -> None:
     _check_panel(_parse(path))
 
 
-@pytest.mark.skipif(tesseract_path() is None, reason="tesseract-ocr is not installed")
+@needs_tool(tesseract_path() is not None, "tesseract-ocr")
 def test_panel_from_scan_reads_only_true_values(tmp_path: Path) -> None:
     rows = PANEL[:20]
     jpeg = png_to_jpeg(text_image(_text_lines(rows), size=34, width=2550, height=3300))

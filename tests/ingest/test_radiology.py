@@ -10,7 +10,7 @@ import pytest
 from ingest.base import Source
 from ingest.documents import parse_document
 from ingest.radiology import is_radiology_report, report_title, split_report
-from rag.settings import IngestSettings
+from rag.core.settings import IngestSettings
 from tests.ingest.test_documents import make_pdf
 
 HEADINGS = {"indication": "INDICATION", "comparison": "COMPARISON", "findings": "FINDINGS",

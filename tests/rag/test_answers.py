@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from guardrails.verify import facts_of
-from rag.types import Answer
+from rag.core.types import Answer
 
 
 def _latest(bundle: Path, loinc: str) -> list[dict[str, Any]]:
@@ -157,7 +157,7 @@ def test_other_users_vault_is_never_reached(demo_service: Any) -> None:
 
 @pytest.mark.parametrize("question", ["", "   ", "x" * 5000])
 def test_bad_questions_are_typed_errors(demo_service: Any, question: str) -> None:
-    from rag.errors import InvalidContent
+    from rag.core.errors import InvalidContent
 
     with pytest.raises(InvalidContent):
         demo_service.ask("alice", question)
@@ -181,7 +181,7 @@ def test_disclaimer_policy(demo_service: Any) -> None:
 
 
 def test_disclaimer_can_be_turned_off() -> None:
-    from rag.compose import ExtractiveComposer
+    from rag.answering.compose import ExtractiveComposer
 
     assert ExtractiveComposer(disclaimer=False).disclaimer is False
     assert ExtractiveComposer().disclaimer is True

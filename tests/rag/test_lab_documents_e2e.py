@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rag.types import human_number
+from rag.core.types import human_number
 from tests.ingest.test_documents import make_pdf
 
 TODAY = dt.date(2026, 11, 30)

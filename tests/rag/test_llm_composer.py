@@ -14,16 +14,16 @@ from typing import Any
 import openai
 import pytest
 
+from eval.gen_demo_patient import INJECTED_SENTENCE
 from guardrails.quarantine import injection_flags
 from guardrails.verify import verify
-from rag.answer import Answerer
-from rag.citations import CitationBuilder
-from rag.compose_llm import LLMComposer, LLMDraft, check_answer, clean_output
-from rag.demo_patient import INJECTED_SENTENCE
-from rag.errors import ConfigError
-from rag.settings import Settings
-from rag.terms import vocabulary
-from rag.types import Answer
+from rag.answering.answer import Answerer
+from rag.answering.citations import CitationBuilder
+from rag.answering.compose_llm import LLMComposer, LLMDraft, check_answer, clean_output
+from rag.core.errors import ConfigError
+from rag.core.settings import Settings
+from rag.core.terms import vocabulary
+from rag.core.types import Answer
 from tests.fakes.llm_server import FakeLLM
 
 A1C = "What was my last A1c?"

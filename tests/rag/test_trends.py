@@ -20,14 +20,9 @@ import pytest
 from guardrails.verify import verify
 from indexes.facts import StoredRecord
 from ingest.wellness import DailyValue, daily_records
-from rag.compose_llm import LLMComposer
-from rag.embedder import FakeEmbedder
-from rag.ingestion import Ingestor
-from rag.planner import Planner, TimeWindow, parse_time
-from rag.service import Service
-from rag.settings import EmbeddingSettings, GenerationSettings, Settings
-from rag.terms import fold, vocabulary
-from rag.trends import (
+from rag.answering.compose_llm import LLMComposer
+from rag.answering.planner import Planner, TimeWindow, parse_time
+from rag.answering.trends import (
     Point,
     compute_stats,
     dedupe,
@@ -37,7 +32,13 @@ from rag.trends import (
     slope_unit,
     trend,
 )
-from rag.types import Answer, Measurement, ParseResult, Provenance, Record, human_number
+from rag.core.settings import EmbeddingSettings, GenerationSettings, Settings
+from rag.core.terms import vocabulary
+from rag.core.text import fold
+from rag.core.types import Answer, Measurement, ParseResult, Provenance, Record, human_number
+from rag.embedder import FakeEmbedder
+from rag.ingestion.pipeline import Ingestor
+from rag.service import Service
 
 TODAY = dt.date(2024, 5, 24)
 START = dt.date(2023, 12, 1)

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from rag.audit import AuditLog
+from rag.access.audit import AuditLog
 from rag.service import Service
 
 

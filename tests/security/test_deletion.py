@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from rag.settings import EmbeddingSettings, PrivacySettings, Settings
+from rag.core.settings import EmbeddingSettings, PrivacySettings, Settings
 
 CANARY = "Quorvexilant"
 

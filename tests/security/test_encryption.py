@@ -20,9 +20,9 @@ from api.main import create_app
 from indexes.keys import KeyRing, subkey
 from indexes.sealed import CHUNK, IndexSeal, open_sealed, read_sealed, seal_file
 from indexes.sqlcrypt import is_plaintext
-from rag.errors import ConfigError, IndexError_
+from rag.core.errors import ConfigError, IndexError_
+from rag.core.settings import EmbeddingSettings, PrivacySettings, Settings
 from rag.service import Service
-from rag.settings import EmbeddingSettings, PrivacySettings, Settings
 from tests.security.test_deletion import _scan
 
 CANARY = "Vexandrolith"

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api.cli import main as cli_main
 from api.main import create_app
-from rag.cli import main as cli_main
+from rag.core.settings import EmbeddingSettings, PrivacySettings, Settings
 from rag.service import Service
-from rag.settings import EmbeddingSettings, PrivacySettings, Settings
 from tests.security.test_deletion import _scan
 
 CANARY = "Plumbrastic"

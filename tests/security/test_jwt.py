@@ -21,9 +21,9 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 
 from api.main import create_app  # noqa: E402
-from rag.auth import JWTVerifier  # noqa: E402
-from rag.errors import AuthError, ConfigError  # noqa: E402
-from rag.settings import AuthSettings, Settings  # noqa: E402
+from rag.access.auth import JWTVerifier  # noqa: E402
+from rag.core.errors import AuthError, ConfigError  # noqa: E402
+from rag.core.settings import AuthSettings, Settings  # noqa: E402
 
 ISS = "https://idp.example.test/realms/health"
 AUD = "healthrag"

@@ -11,8 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from rag.core.settings import EmbeddingSettings, Settings
 from rag.service import Service
-from rag.settings import EmbeddingSettings, Settings
 from tests.security.test_deletion import _bundle, _scan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     import indexes.vaults
     from rag.service import Service
-    from rag.settings import EmbeddingSettings, Settings
+    from rag.core.settings import EmbeddingSettings, Settings
 
     real = shutil.rmtree
     def halfway(path, *args, **kwargs):

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from rag.errors import RateLimited
-from rag.ratelimit import RateLimiter
+from rag.access.ratelimit import RateLimiter
+from rag.core.errors import RateLimited
 
 
 class Clock:

@@ -1,7 +1,7 @@
 """Roles: every route of the app x every role, enumerated from ``app.routes`` so that a new
 route is covered without editing this file.
 
-Design (``rag.auth.POLICY``): patient = own vault; clinician = shared vaults, read-only;
+Design (``rag.access.auth.POLICY``): patient = own vault; clinician = shared vaults, read-only;
 curator = knowledge only; admin = tokens only. A route not in ``ALLOWED`` must be patient-only
 (the deny-by-default of ``PrincipalDep``); an anonymous call gets 401 everywhere except the
 public routes. The subject whose data must never leak is alice, whose canary is only ever
@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from rag.auth import POLICY, ROLES, Principal, authorize
-from rag.errors import Forbidden
+from rag.access.auth import POLICY, ROLES, Principal, authorize
+from rag.core.errors import Forbidden
 
 CANARY = "Zorblax731canary"
 PUBLIC = {("GET", "/healthz"), ("GET", "/openapi.json"), ("GET", "/docs"),

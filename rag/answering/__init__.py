@@ -1,0 +1,2 @@
+"""The answer pipeline: understanding a question, gathering evidence, trends, composing and
+citing."""
