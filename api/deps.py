@@ -9,7 +9,7 @@ and admin tokens. Routes for the other roles ask for their capability explicitly
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -54,9 +54,20 @@ def require(capability: Capability) -> Callable[[Principal], Principal]:
     return dependency
 
 
-def get_principal(principal: Annotated[Principal, Depends(require("own_vault"))]) -> Principal:
-    """The vault owner (patient role): the default for every route that uses it."""
-    return principal
+OwnerDep = Annotated[Principal, Depends(require("own_vault"))]
+"""The vault owner, without holding the vault: only for ``DELETE /v1/me``, which would
+otherwise wait for itself (a deletion waits for the requests that hold the vault)."""
+
+
+def get_principal(request: Request, principal: OwnerDep, service: ServiceDep
+                  ) -> Iterator[Principal]:
+    """The vault owner (patient role): the default for every route that uses it. The vault
+    is held while the request runs, so a deletion either waits for it or refuses it (410),
+    and the token is checked again once held (401 if a deletion revoked it meanwhile)."""
+    token = bearer_token(request)
+    with service.vault_session(principal.user_id,
+                               recheck=lambda: service.tokens.authenticate(token)):
+        yield principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

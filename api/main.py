@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.routes import admin, answer, chat, citations, health, me, records, shares, verify
 from api.routes import knowledge as knowledge_routes
 from api.routes import trends as trends_routes
-from rag.core.errors import HealthragError, TooLarge
+from rag.core.errors import HealthragError, RequestTimeout, TooLarge
 from rag.core.settings import Settings
 from rag.service import Service
 
@@ -57,6 +59,67 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+class BodyTimeout:
+    """Answers 408 and closes the connection when a request body stops arriving: each wait
+    for the next part of the body is bounded by ``timeout_s``. Without it a client that
+    announces ``Content-Length: 500`` and sends 17 bytes holds a worker for as long as it
+    likes. A slow upload is not cut off, a stalled one is. Once the body is complete the
+    app's own ``receive`` (waiting for a disconnect while streaming) is left alone."""
+
+    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+        self.app = app
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        body_done = timed_out = started = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_done, timed_out
+            if timed_out:
+                return {"type": "http.disconnect"}
+            if body_done:
+                return await receive()
+            message: Message | None = None
+            with anyio.move_on_after(self.timeout_s):
+                message = await receive()
+            if message is None:
+                timed_out = True
+                if not started:
+                    await _send_error(send, RequestTimeout(
+                        f"the request body stopped arriving for {self.timeout_s:g} s"))
+                return {"type": "http.disconnect"}  # the app stops reading; its reply is dropped
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if timed_out:
+                return  # the 408 went out already
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, guarded_send)
+        except Exception:
+            if not timed_out:  # what the timed-out request raised on its way out is moot
+                raise
+
+
+async def _send_error(send: Send, exc: HealthragError) -> None:
+    """Send ``exc`` as the JSON error, with ``Connection: close``, from a middleware."""
+    body = json.dumps({"error": {"code": exc.code, "message": exc.message}},
+                      separators=(",", ":")).encode()
+    await send({"type": "http.response.start", "status": exc.status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close")]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +137,7 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
 
     app = FastAPI(title="healthrag", version="0.1.0", lifespan=lifespan)
     app.add_middleware(BodyLimit, cap=settings.ingest.max_upload_bytes)
+    app.add_middleware(BodyTimeout, timeout_s=settings.server.body_timeout_s)
     if service is not None:
         app.state.service = service
 

@@ -10,6 +10,7 @@ from typing import Any
 import qdrant_edge as qe
 
 from indexes.base import Hit, IndexPoint, SearchOptions, VectorIndex, point_uuid
+from indexes.locks import hold, lock_path
 from indexes.sealed import IndexSeal
 from rag.core.errors import IndexError_
 
@@ -28,7 +29,20 @@ class EdgeIndex(VectorIndex):
     def __init__(self, path: Path, dim: int, *, hnsw_min_points: int = 20000,
                  seal: IndexSeal | None = None) -> None:
         """``seal``: the vault's keyed vector transforms (see indexes/sealed.py); every
-        vector written and every query goes through it."""
+        vector written and every query goes through it.
+
+        The shard's lock (indexes/locks.py) is taken before Qdrant Edge touches a file: a
+        shard that another process holds is :class:`~rag.core.errors.IndexBusy`, and its
+        files stay as they were."""
+        self._guard = hold(lock_path(path), f"the vector shard {path}")
+        try:
+            self._open(path, dim, hnsw_min_points, seal)
+        except BaseException:
+            self._guard.release()
+            raise
+
+    def _open(self, path: Path, dim: int, hnsw_min_points: int, seal: IndexSeal | None
+              ) -> None:
         self._path = path
         self._dim = dim
         self._seal = seal
@@ -42,7 +56,7 @@ class EdgeIndex(VectorIndex):
             else:
                 path.mkdir(parents=True, exist_ok=True)
                 self._shard = qe.EdgeShard.create(str(path), self._config())
-        except (OSError, RuntimeError, ValueError) as exc:
+        except Exception as exc:  # qdrant_edge raises bare Exception; re-raised typed
             raise IndexError_(f"cannot open the vector shard: {exc}") from exc
 
     def _config(self) -> qe.EdgeConfig:
@@ -164,5 +178,8 @@ class EdgeIndex(VectorIndex):
             if self._closed:
                 return
             self._closed = True
-            self._shard.flush()
-            self._shard.close()
+            try:
+                self._shard.flush()
+                self._shard.close()
+            finally:
+                self._guard.release()

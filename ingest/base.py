@@ -12,16 +12,54 @@ temporary file first), its hash and its size. Small kinds read it whole with
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
-from rag.core.errors import TooLarge
+from rag.core.errors import InvalidContent, TooLarge
 from rag.core.settings import IngestSettings
 from rag.core.types import ParseResult, sha256_bytes
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes in all)
+
+MAX_JSON_DEPTH = 100
+"""Deepest nesting of arrays and objects a JSON source may have. FHIR resources nest a few
+dozen levels at most; far deeper input only exhausts the parsers' recursion."""
+
+
+def load_json(data: bytes | str, where: str) -> Any:
+    """``json.loads`` for untrusted sources: nesting deeper than :data:`MAX_JSON_DEPTH` is
+    :class:`InvalidContent` (``json_too_deep``), never a RecursionError in a later step.
+    Malformed JSON still raises ``json.JSONDecodeError`` / ``UnicodeDecodeError``."""
+    try:
+        value = json.loads(data)
+    except RecursionError as exc:
+        raise _too_deep(where) from exc
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise _too_deep(where)
+    return value
+
+
+def _too_deep(where: str) -> InvalidContent:
+    return InvalidContent(f"{where}: JSON nested more than {MAX_JSON_DEPTH} levels deep",
+                          code="json_too_deep")
+
+
+def json_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in ``value`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node \
+            if isinstance(node, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_JSON_DEPTH:  # past the cap the answer is known: stop descending
+            stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return deepest
 
 
 @dataclass

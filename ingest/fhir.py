@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ingest.base import load_json
 from rag.core.errors import EmptyInput, InvalidContent, UnsupportedFormat
 from rag.core.types import (
     Item,
@@ -61,7 +62,7 @@ def parse_fhir(data: bytes, source_file: str, *, chunk_chars: int = 1200) -> Par
     if not data.strip():
         raise EmptyInput(f"{source_file}: the file is empty")
     try:
-        doc = json.loads(data)
+        doc = load_json(data, source_file)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidContent(f"{source_file}: not valid JSON ({exc.__class__.__name__})") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("resourceType"), str):
@@ -194,8 +195,8 @@ def _validate(resource: Json) -> str | None:
     rtype = resource["resourceType"]
     try:
         model = get_fhir_model_class(rtype)
-    except KeyError:
-        return f"unknown resource type {rtype!r}"
+    except (KeyError, ValueError):  # fhir.resources raises ValueError for unknown names
+        return f"unknown resource type {rtype[:64]!r}"
     try:
         model.model_validate(resource)
     except ValidationError as exc:
@@ -204,6 +205,8 @@ def _validate(resource: Json) -> str | None:
         return f"invalid {rtype}: {where}: {err.get('msg', 'invalid')}"[:300]
     except (ValueError, TypeError) as exc:
         return f"invalid {rtype}: {exc}"[:300]
+    except RecursionError:  # nesting under the JSON cap can still be too deep for the models
+        return f"invalid {rtype}: nested too deeply"
     return None
 
 

@@ -12,7 +12,7 @@ import dataclasses
 import json
 from typing import Any, BinaryIO
 
-from ingest.base import Source
+from ingest.base import MAX_JSON_DEPTH, Source, load_json
 from ingest.fhir import ResourceStream
 from rag.core.errors import EmptyInput, InvalidContent
 from rag.core.settings import IngestSettings
@@ -41,7 +41,9 @@ def is_ndjson(head: bytes) -> bool:
 def _decode(line: bytes) -> tuple[dict[str, Any] | None, str | None]:
     """(resource, None) or (None, why the line is not a resource)."""
     try:
-        value = json.loads(line)
+        value = load_json(line, "line")
+    except InvalidContent:
+        return None, f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
     except UnicodeDecodeError:
         return None, "not UTF-8 text"
     except json.JSONDecodeError as exc:

@@ -9,8 +9,8 @@ import datetime as dt
 import itertools
 import json
 import logging
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from indexes.edge import EdgeIndex
 from indexes.keys import KeyRing
 from indexes.knowledge import KnowledgeStore
-from indexes.vaults import VaultManager
+from indexes.vaults import Vault, VaultManager
 from ingest.base import Source
 from ingest.knowledge import parse_markdown
 from rag.access.audit import AuditLog
@@ -44,6 +44,21 @@ from rag.ingestion.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWrite
 from rag.ingestion.pipeline import Ingestor, IngestSummary, Progress
 
 log = logging.getLogger("healthrag.service")
+
+DELETION_WAIT_S = 60.0  # how long a deletion waits for the person's requests in flight
+TREND_FIRST_DAY = dt.date(1900, 1, 1)  # trend periods outside these days are refused (422)
+TREND_LAST_DAY = dt.date(2100, 12, 31)
+
+
+def check_period(start: dt.date | None, end: dt.date | None) -> None:
+    """A trend period's days must be in order and within 1900..2100: date arithmetic on
+    year 1 or 9999 overflows, and no health record is dated there."""
+    for day in (start, end):
+        if day is not None and not TREND_FIRST_DAY <= day <= TREND_LAST_DAY:
+            raise InvalidContent(f"dates must be between {TREND_FIRST_DAY} and "
+                                 f"{TREND_LAST_DAY}", code="invalid_period")
+    if start is not None and end is not None and start > end:
+        raise InvalidContent("'from' is after 'to'", code="invalid_period")
 
 
 @dataclass
@@ -72,16 +87,30 @@ class Service:
                 f"embedder dimension {self.embedder.dim} != index.dense_dim "
                 f"{settings.index.dense_dim}"
             )
+        # The knowledge shard first: its lock (indexes/locks.py) makes a second process on
+        # this data dir fail here with IndexBusy, before it touches anything of the first.
+        kroot = settings.data_dir / "knowledge"
+        kindex = EdgeIndex(kroot / "shard", settings.index.dense_dim)
+        try:
+            self.knowledge = KnowledgeStore(kroot, kindex)
+        except BaseException:
+            kindex.close()
+            raise
+        try:
+            self._open_stores(settings)
+        except BaseException:
+            self.knowledge.close()
+            raise
+
+    def _open_stores(self, settings: Settings) -> None:
+        """Everything after the knowledge shard (closed again if this fails)."""
         self.keyring = KeyRing.from_settings(settings)
         self.vaults = VaultManager(settings, self.keyring)
         for vault_id in self.vaults.finish_deletions():
             log.warning("completed an interrupted deletion vault=%s", vault_id[:8])
-        # Spooled uploads of jobs that a restart interrupted: never indexed, remove them.
-        for work in (settings.data_dir / "vaults").glob("*/work"):
-            shutil.rmtree(work, ignore_errors=True)
+        # Spooled uploads of jobs that a restart or a kill -9 interrupted: never indexed.
+        self.vaults.sweep_spools()
         self.jobs = JobRunner()
-        kroot = settings.data_dir / "knowledge"
-        self.knowledge = KnowledgeStore(kroot, EdgeIndex(kroot / "shard", settings.index.dense_dim))
         self.tokens = TokenStore(settings.data_dir / "auth.sqlite")
         if settings.auth.jwt_issuer:
             self.tokens.jwt = JWTVerifier(settings.auth)
@@ -90,7 +119,8 @@ class Service:
         self.history = History(self.vaults, self.audit, settings.privacy)
         self.limiter = RateLimiter(settings.server.rate_limit_per_minute)
         self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
-                                settings.server.link_ttl_s, settings.server.public_url)
+                                settings.server.link_ttl_s, settings.server.public_url,
+                                vault_salt=self.vaults.link_salt)
         self.extractive = ExtractiveComposer(settings.generation.list_limit,
                                              disclaimer=settings.guardrails.disclaimer)
         self.composers: dict[str, Composer] = {"extractive": self.extractive}
@@ -137,6 +167,27 @@ class Service:
         self.tokens.close()
         self.shares.close()
 
+    # ------------------------------------------------------------ vault sessions
+
+    @contextmanager
+    def vault_session(self, user_id: str, recheck: Callable[[], object] | None = None
+                      ) -> Iterator[None]:
+        """Hold the person's vault for one request (see :meth:`hold_vault`)."""
+        with self.hold_vault(self.vaults.vault_id(user_id), recheck):
+            yield
+
+    @contextmanager
+    def hold_vault(self, vault_id: str, recheck: Callable[[], object] | None = None
+                   ) -> Iterator[None]:
+        """Hold a vault for one request: a deletion in progress refuses it (410), one that
+        begins meanwhile waits until it ends. ``recheck`` runs once the vault is held and
+        re-proves the caller's access (their token, share or link): a request whose
+        credentials a finished deletion revoked gets 401 instead of a new, empty vault."""
+        with self.vaults.using(vault_id):
+            if recheck is not None:
+                recheck()
+            yield
+
     # ------------------------------------------------------------ operations
 
     def ingest(self, user_id: str, paths: list[Path], *, actor: str = "owner",
@@ -148,9 +199,7 @@ class Service:
 
     def upload_dir(self, user_id: str) -> Path:
         """Where the API spools this person's uploads (inside their vault)."""
-        work = self.vaults.open(user_id).work
-        work.mkdir(parents=True, exist_ok=True)
-        return work
+        return self.vaults.open(user_id).workspace()
 
     def ingest_uploads(self, user_id: str, files: list[tuple[Path, str]], *,
                        background: bool, actor: str = "owner") -> IngestSummary | Job:
@@ -165,9 +214,10 @@ class Service:
         def run(progress: Progress | None) -> IngestSummary:
             summary = IngestSummary()
             ingestor = Ingestor(vault, self.embedder, self.settings, progress)
-            for path, name in files:
-                source = Source.from_path(path, name, progress=ingestor.parse_progress)
-                summary.files.append(ingestor.ingest_source(source))
+            with self.vaults.using(vault.vault_id):  # a deletion waits for this job
+                for path, name in files:
+                    source = Source.from_path(path, name, progress=ingestor.parse_progress)
+                    summary.files.append(ingestor.ingest_source(source))
             self._audit_write(vault.vault_id, summary, actor)
             return summary
 
@@ -265,8 +315,23 @@ class Service:
         return self.add_knowledge([STARTER_DIR])
 
     def forget(self, user_id: str) -> DeletionReceipt:
-        vault = self.vaults.open(user_id)
-        self.jobs.cancel_vault(vault.vault_id)
+        """Erase everything held for the person, and revoke every way back in.
+
+        The order is what makes it atomic for concurrent requests: the vault is marked
+        first (new requests get 410), then the person's tokens, shares and signed links
+        are revoked (a request on its way gets 401 when it re-checks, never a new vault),
+        jobs are cancelled and the requests in flight are waited for; only then do the key
+        and the files go."""
+        with self.vaults.deletion(user_id) as vault:
+            self.tokens.forget_user(user_id)
+            self.shares.delete_user(user_id)
+            self.jobs.cancel_vault(vault.vault_id)
+            if not self.vaults.wait_idle(vault.vault_id, DELETION_WAIT_S):
+                log.warning("deleting vault=%s with requests still in flight",
+                            vault.vault_id[:8])
+            return self._erase(user_id, vault)
+
+    def _erase(self, user_id: str, vault: Vault) -> DeletionReceipt:
         records = chunks = sources = conversations = 0
         if vault.exists:
             records = vault.facts.count("records")
@@ -274,9 +339,8 @@ class Service:
             conversations = vault.facts.count("conversations")
             chunks = vault.index.count()
         had_key = bool(self.keyring and self.keyring.has_key(vault.vault_id))
-        path = self.vaults.destroy(user_id)
+        path = self.vaults.destroy(user_id)  # the link salt goes with it: old links are void
         key_destroyed = had_key and not (self.keyring and self.keyring.has_key(vault.vault_id))
-        self.shares.delete_user(user_id)
         remaining = sum(1 for _ in path.rglob("*")) if path.exists() else 0
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         digest = sha256_bytes(f"{vault.vault_id}|{records}|{chunks}|{sources}|{now}".encode())
@@ -365,6 +429,7 @@ class Service:
 
     def _trend(self, user_id: str, metric: str, start: dt.date | None,
                end: dt.date | None) -> TrendResult:
+        check_period(start, end)
         term = resolve_metric(metric, self.answerer.vocabulary)
         window = TimeWindow(start=start.isoformat() if start else None,
                             end=(end + dt.timedelta(days=1)).isoformat() if end else None)
@@ -394,16 +459,18 @@ class Service:
 
     def ask_shared(self, clinician: str, patient: str, question: str, *,
                    locale: str | None = None) -> Answer:
-        share = self.shared(clinician, patient)
-        answer = self.answerer.answer(patient, question, locale=locale)
+        with self.vault_session(patient):  # the share is checked with the vault held
+            share = self.shared(clinician, patient)
+            answer = self.answerer.answer(patient, question, locale=locale)
         self.audit_shared_read(
             share, [c.id for c in answer.citations if c.kind == "record"], "answer")
         return answer
 
     def trend_shared(self, clinician: str, patient: str, metric: str, start: dt.date | None,
                      end: dt.date | None) -> TrendResult:
-        share = self.shared(clinician, patient)
-        result = self._trend(patient, metric, start, end)
+        with self.vault_session(patient):
+            share = self.shared(clinician, patient)
+            result = self._trend(patient, metric, start, end)
         self.audit_shared_read(share, _trend_ids(result), "trends")
         return result
 

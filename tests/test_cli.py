@@ -157,3 +157,73 @@ def test_ingest_shows_a_progress_bar_on_stderr_and_keeps_stdout_json(tmp_path: P
     assert "embedding" in r.stderr
     quiet = run(["ingest", "--user", "u2", "--json", str(export)], tmp_path / "d")
     assert "reading" not in quiet.stderr  # no bar when stderr is not a terminal
+
+
+def test_a_second_process_gets_a_clear_error_while_the_server_runs(tmp_path: Path) -> None:
+    """Issue #22, F6: `healthrag ask` on the data dir of a running `healthrag serve` died
+    with a traceback and truncated the server's knowledge shard, so every later curator
+    write was a 500. Now: exit 1 with one clear line, the shard's files untouched, the
+    server still writes; `token create` (SQLite only) keeps working meanwhile."""
+    import hashlib
+    import time
+
+    import httpx
+
+    from api.live import free_port
+
+    data = tmp_path / "data"
+    port = free_port()
+    env = {**os.environ, "HEALTHRAG_DATA_DIR": str(data), "HF_HUB_OFFLINE": "1",
+           "HEALTHRAG_EMBEDDING__BACKEND": "fake"}
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.time() < deadline, "the server did not start"
+            time.sleep(0.2)
+        r = run(["token", "create", "--user", "cc", "--role", "curator"], data)
+        assert r.returncode == 0, r.stderr
+        curator = {"Authorization": f"Bearer {r.stdout.strip().splitlines()[-1]}"}
+
+        def add(n: int) -> httpx.Response:
+            doc = f"---\ntitle: Note {n}\nsource: Test\n---\n## Part\nText number {n}.\n"
+            return httpx.post(f"{base}/v1/knowledge?name=note{n}.md", content=doc.encode(),
+                              headers=curator, timeout=60)
+
+        assert add(1).status_code == 200
+        shard = data / "knowledge" / "shard"
+
+        def files() -> dict[str, str]:
+            return {str(p.relative_to(shard)): hashlib.sha256(p.read_bytes()).hexdigest()
+                    for p in sorted(shard.rglob("*")) if p.is_file()}
+
+        before = files()
+        assert any(name.endswith("tracker_journal.dat") for name in before)
+        for args in (["ask", "--user", "cc", "--temporary", "x"],
+                     ["ingest", "--user", "cc", str(tmp_path / "server.log")],
+                     ["forget", "--user", "cc"]):
+            r = run(args, data)
+            assert r.returncode == 1, (args, r.stdout, r.stderr)
+            assert "Traceback" not in r.stderr
+            assert r.stderr.strip().splitlines() == [
+                f"error: the vector shard {shard} is in use by another healthrag process "
+                f"(pid {server.pid}); use the HTTP API of the running server or stop it"]
+        assert files() == before, "the refused process touched the live shard"
+        assert add(2).status_code == 200  # was a 500 before the fix
+        assert add(3).status_code == 200
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from api.deps import PrincipalDep, ServiceDep
+from api.deps import OwnerDep, PrincipalDep, ServiceDep
 from rag.core.types import CONVERSATION_ID
 
 router = APIRouter()
@@ -38,7 +38,7 @@ async def my_audit(principal: PrincipalDep, service: ServiceDep) -> dict[str, An
 
 
 @router.delete("/v1/me")
-async def forget_me(principal: PrincipalDep, service: ServiceDep) -> dict[str, Any]:
+async def forget_me(principal: OwnerDep, service: ServiceDep) -> dict[str, Any]:
     """Erase everything the service holds for the caller; returns the deletion receipt."""
     receipt = await run_in_threadpool(service.forget, principal.user_id)
     return receipt.as_json()

@@ -19,13 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import ClinicianDep, PrincipalDep, ServiceDep
 from api.pages.verify import render_verify_page
-from api.routes.trends import FromQuery, MetricQuery, ToQuery, check_period, trend_response
+from api.routes.trends import FromQuery, MetricQuery, ToQuery, trend_response
 from api.routes.verify import SECURITY_HEADERS
 from rag.access.shares import MAX_DAYS
 from rag.citations_view import citation_view, record_json
 from rag.core.errors import NotFound
 from rag.core.types import Answer
-from rag.service import Service
+from rag.service import Service, check_period
 
 router = APIRouter()
 
@@ -119,11 +119,12 @@ async def shared_answer(patient_id: PatientId, body: SharedAnswerRequest,
 
 def _shared_citation(service: Service, clinician: str, patient: str,
                      citation_id: str) -> dict[str, Any]:
-    share = service.shared(clinician, patient)
-    if not citation_id.startswith("r_"):  # knowledge: not the patient's data
-        return citation_view(service, patient, citation_id)
-    vault = service.vaults.open(patient)
-    rec = vault.facts.record_by_chunk(citation_id) if vault.exists else None
+    with service.vault_session(patient):  # the share is checked with the vault held
+        share = service.shared(clinician, patient)
+        if not citation_id.startswith("r_"):  # knowledge: not the patient's data
+            return citation_view(service, patient, citation_id)
+        vault = service.vaults.open(patient)
+        rec = vault.facts.record_by_chunk(citation_id) if vault.exists else None
     if rec is None:
         raise NotFound("no such citation")
     service.audit_shared_read(share, [rec.chunk_id], "citation")
@@ -157,9 +158,11 @@ async def shared_trends(
 
 def _shared_page(service: Service, clinician: str, patient: str, citation_id: str,
                  quote: str | None) -> str:
-    share = service.shared(clinician, patient)
-    page = render_verify_page(service, citation_id, vault_id=service.vaults.vault_id(patient),
-                              quote=quote, actor=None)  # audited below, as the clinician
+    with service.vault_session(patient):
+        share = service.shared(clinician, patient)
+        page = render_verify_page(service, citation_id,
+                                  vault_id=service.vaults.vault_id(patient),
+                                  quote=quote, actor=None)  # audited below, as the clinician
     if citation_id.startswith("r_"):
         service.audit_shared_read(share, [citation_id], "verify")
     return page

@@ -1,9 +1,10 @@
 """``GET /v1/trends``: a metric's series and statistics from the caller's own vault, as JSON
 or as a PNG chart. The vault is the token's user; no parameter names another one.
 
-An unknown metric is a 422 (``unknown_metric``, listing known keys); a bad date or
-``from`` after ``to`` is a 422; a period without data is a 200 with empty ``points``
-and ``stats: null`` (the PNG then says "No data in this period").
+An unknown metric is a 422 (``unknown_metric``, listing known keys); a bad date, a day
+outside 1900..2100 or ``from`` after ``to`` is a 422 (``invalid_period``); a period without
+data is a 200 with empty ``points`` and ``stats: null`` (the PNG then says "No data in this
+period").
 """
 
 from __future__ import annotations
@@ -18,14 +19,9 @@ from fastapi.responses import JSONResponse, Response
 from api.deps import PrincipalDep, ServiceDep
 from rag.answering.trend_chart import render_png
 from rag.answering.trends import TrendResult
-from rag.core.errors import InvalidContent
+from rag.service import check_period  # days in order, within 1900..2100
 
 router = APIRouter()
-
-
-def check_period(start: dt.date | None, end: dt.date | None) -> None:
-    if start is not None and end is not None and start > end:
-        raise InvalidContent("'from' is after 'to'", code="invalid_period")
 
 
 async def trend_response(result: TrendResult, format: str) -> Response:

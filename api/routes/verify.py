@@ -53,8 +53,15 @@ def _render(
     sig: str | None,
     q: str | None,
 ) -> str:
-    vault_id = resolve_vault(service, citation_id, bearer=bearer, v=v, exp=exp, sig=sig)
-    return render_verify_page(service, citation_id, vault_id=vault_id, quote=q)
+    def access() -> str | None:
+        return resolve_vault(service, citation_id, bearer=bearer, v=v, exp=exp, sig=sig)
+
+    vault_id = access()
+    if vault_id is None:  # a knowledge citation
+        return render_verify_page(service, citation_id, vault_id=None, quote=q)
+    # Access is proven again with the vault held: a deletion meanwhile voided the link.
+    with service.hold_vault(vault_id, recheck=access):
+        return render_verify_page(service, citation_id, vault_id=vault_id, quote=q)
 
 
 @router.get("/verify/{citation_id}", response_class=HTMLResponse)
@@ -75,7 +82,7 @@ async def verify_citation(
             _render, service, citation_id, bearer_token(request), v, exp, sig, q
         )
     except HealthragError as exc:
-        if exc.status not in (401, 403, 404):
+        if exc.status not in (401, 403, 404, 410):
             raise
         headers = dict(SECURITY_HEADERS)
         if exc.status == 401:

@@ -50,6 +50,7 @@ class Principal:
     user_id: str
     role: Role
     token_id: str
+    issued_at: float | None = None  # a JWT's ``iat``; an opaque token's creation time
 
 
 def authorize(principal: Principal, capability: Capability) -> Principal:
@@ -74,6 +75,11 @@ class TokenStore:
             "user_id TEXT NOT NULL, role TEXT NOT NULL, created_at REAL NOT NULL, "
             "expires_at REAL, revoked_at REAL)"
         )
+        # People whose data was deleted: JWTs issued before then are refused (opaque tokens
+        # are revoked outright). A token issued on purpose afterwards clears the row.
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS forgotten (user_id TEXT PRIMARY KEY, at REAL NOT NULL)"
+        )
 
     def create(
         self, user_id: str, role: Role = "patient", ttl_seconds: float | None = None
@@ -87,6 +93,8 @@ class TokenStore:
         token_id = "tok_" + secrets.token_hex(6)
         now = time.time()
         with self._lock:
+            # Issuing a token on purpose is what opens an account again after a deletion.
+            self._db.execute("DELETE FROM forgotten WHERE user_id = ?", (user_id,))
             self._db.execute(
                 "INSERT INTO tokens VALUES (?,?,?,?,?,?,NULL)",
                 (
@@ -106,21 +114,33 @@ class TokenStore:
         if looks_like_jwt(token):
             if self.jwt is None:
                 raise AuthError("unknown token")
-            return self.jwt.verify(token)
+            principal = self.jwt.verify(token)
+            self._check_not_forgotten(principal)
+            return principal
         with self._lock:
             row = self._db.execute(
-                "SELECT token_id, user_id, role, expires_at, revoked_at FROM tokens "
+                "SELECT token_id, user_id, role, created_at, expires_at, revoked_at FROM tokens "
                 "WHERE digest = ?",
                 (_digest(token),),
             ).fetchone()
         if row is None:
             raise AuthError("unknown token")
-        token_id, user_id, role, expires_at, revoked_at = row
+        token_id, user_id, role, created_at, expires_at, revoked_at = row
         if revoked_at is not None:
             raise AuthError("revoked token")
         if expires_at is not None and expires_at < time.time():
             raise AuthError("expired token")
-        return Principal(user_id=user_id, role=role, token_id=token_id)
+        return Principal(user_id=user_id, role=role, token_id=token_id, issued_at=created_at)
+
+    def _check_not_forgotten(self, principal: Principal) -> None:
+        """A JWT issued before its subject's data was deleted (or without ``iat``, while the
+        deletion stands) is refused: deletion must not be undone by a token in flight."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT at FROM forgotten WHERE user_id = ?", (principal.user_id,)
+            ).fetchone()
+        if row is not None and (principal.issued_at is None or principal.issued_at <= row[0]):
+            raise AuthError("this account's data was deleted; sign in again")
 
     def revoke(self, token_id: str) -> bool:
         with self._lock:
@@ -146,6 +166,21 @@ class TokenStore:
             cur = self._db.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                 (time.time(), user_id),
+            )
+        return cur.rowcount
+
+    def forget_user(self, user_id: str) -> int:
+        """The person's data is being deleted: revoke every token of theirs, and refuse JWTs
+        issued until now. Returns how many opaque tokens were revoked."""
+        now = time.time()
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                (now, user_id),
+            )
+            self._db.execute(
+                "INSERT INTO forgotten VALUES (?, ?) ON CONFLICT(user_id) DO UPDATE SET "
+                "at = excluded.at", (user_id, now),
             )
         return cur.rowcount
 
@@ -242,7 +277,9 @@ class JWTVerifier:
         if not isinstance(sub, str) or not sub or len(sub) > 256:
             raise AuthError("invalid token (sub)")
         subject = hashlib.sha256(f"{self.settings.jwt_issuer}|{sub}".encode()).hexdigest()
-        return Principal(user_id=sub, role=_role_of(claims), token_id="jwt_" + subject[:12])
+        iat = claims.get("iat")
+        return Principal(user_id=sub, role=_role_of(claims), token_id="jwt_" + subject[:12],
+                         issued_at=float(iat) if isinstance(iat, int | float) else None)
 
 
 def _role_of(claims: dict[str, Any]) -> Role:

@@ -12,7 +12,10 @@ only the CLI maps them to exit codes.
     │   ├── EmptyInput         nothing to ingest
     │   └── TooLarge           over the configured size cap
     ├── IndexError_            the vector index or facts store failed
+    │   └── IndexBusy          another process holds the shard or vault (single writer)
     ├── NotFound               a citation, document or vault does not exist (for this user)
+    ├── VaultDeleted           the vault is being (or was just) deleted: 410
+    ├── RequestTimeout         the request body stopped arriving: 408
     ├── AuthError              missing, unknown or revoked credentials
     │   └── Forbidden          authenticated, but not allowed
     ├── RateLimited            too many requests for one token
@@ -70,9 +73,30 @@ class IndexError_(HealthragError):  # noqa: N801 - avoids shadowing the builtin 
     status = 503
 
 
+class IndexBusy(IndexError_):
+    """A shard or vault is held by another process. Qdrant Edge has one writer per shard,
+    and a second opener would damage the live files, so it is refused before touching them."""
+
+    code = "index_busy"
+    status = 503
+
+
 class NotFound(HealthragError):
     code = "not_found"
     status = 404
+
+
+class VaultDeleted(HealthragError):
+    """A request reached a vault while it was being deleted: it gets a clear 410, never a
+    half-deleted vault or a new one under the same id."""
+
+    code = "vault_deleted"
+    status = 410
+
+
+class RequestTimeout(HealthragError):
+    code = "request_timeout"
+    status = 408
 
 
 class AuthError(HealthragError):

@@ -143,6 +143,10 @@ class ServerSettings(_Group):
     link_ttl_s: int = Field(
         7 * 24 * 3600, ge=60, description="How long a signed verification link stays valid."
     )
+    body_timeout_s: float = Field(
+        10.0, gt=0, description="Longest wait for the next part of a request body; a client "
+        "that stops sending (a Content-Length it never fills) gets 408 and is disconnected."
+    )
 
 
 class PrivacySettings(_Group):

@@ -164,7 +164,7 @@ class Ingestor:
             return FileReport(name, "rejected", error_code=TooLarge.code,
                               error_status=TooLarge.status,
                               error=f"{name}: {len(data)} bytes is over the {cap}-byte cap")
-        source = source_from_bytes(data, name, self.vault.work)
+        source = source_from_bytes(data, name, self.vault.workspace())
         source.progress = self.parse_progress
         try:
             return self.ingest_source(source)
@@ -194,8 +194,7 @@ class Ingestor:
             raise TooLarge(f"{source.name}: {source.size} bytes is over the {cap}-byte cap")
         if self.vault.exists and self.vault.facts.has_source(source.file_hash):
             return FileReport(source.name, "unchanged", file_hash=source.file_hash)
-        self.vault.work.mkdir(parents=True, exist_ok=True)
-        kind, parsed = parse_source(source, self.settings.ingest, self.vault.work)
+        kind, parsed = parse_source(source, self.settings.ingest, self.vault.workspace())
         self.parse_progress(source.size, source.size)
         return self.ingest_parsed(parsed, name=source.name, file_hash=source.file_hash,
                                   kind=kind, original=source.path)

@@ -128,7 +128,8 @@ def test_forget_cancels_jobs_and_removes_spooled_files(client: TestClient,
     r = client.post("/v1/records?name=a.json&background=true", content=_bundle(50), headers=h)
     job_id = r.json()["job"]["id"]
     client.delete("/v1/me", headers=h)
-    assert client.get(f"/v1/jobs/{job_id}", headers=h).status_code == 404
+    assert client.get(f"/v1/jobs/{job_id}", headers=h).status_code == 401  # token revoked
+    assert client.get(f"/v1/jobs/{job_id}", headers=_auth(service, "hal")).status_code == 404
     time.sleep(0.2)
     assert not service.vaults.open("hal").exists or \
         service.vaults.open("hal").facts.count("records") in (0, 50)

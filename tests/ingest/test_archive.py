@@ -7,7 +7,10 @@ import hashlib
 import io
 import json
 import stat
+import struct
+import time
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +74,70 @@ def test_bomb_hidden_behind_a_lying_size_is_still_caught(tmp_path: Path) -> None
     settings = IngestSettings(max_unpacked_bytes=1_000_000)
     with pytest.raises((TooLarge, InvalidContent)):
         parse_source(_source(path), settings, tmp_path / "work")
+
+
+def zip_of_zeros(members: int, size: int) -> bytes:
+    """A zip of ``members`` members of ``size`` zero bytes each, written by hand from one
+    deflate stream: the issue's bomb (180 x 49 MB in 9 MB) takes a second to build, where
+    zipfile would deflate 8.8 GB."""
+    raw = b"\0" * size
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+    data = deflate.compress(raw) + deflate.flush()
+    crc, out, central = zlib.crc32(raw), io.BytesIO(), []
+    for i in range(members):
+        name = f"m{i:04d}.csv".encode()
+        offset = out.tell()
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, 0, 33, crc, len(data),
+                              size, len(name), 0) + name + data)
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 8, 0, 33, crc,
+                                   len(data), size, len(name), 0, 0, 0, 0, 0, offset) + name)
+    directory = b"".join(central)
+    offset = out.tell()
+    out.write(directory + struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, members, members,
+                                      len(directory), offset, 0))
+    return out.getvalue()
+
+
+def test_declared_sizes_over_the_cap_are_refused_before_inflating(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #22, F4: 180 members x 49 MB in a 9 MB zip was refused only after 42 s of
+    inflating 8 GiB. The central directory declares the sizes: refused before any read."""
+    path = tmp_path / "bomb.zip"
+    path.write_bytes(zip_of_zeros(180, 49 * 1024 * 1024))
+    assert path.stat().st_size < 10_000_000
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+
+    def counting(self: zipfile.ZipFile, name: Any, *args: Any, **kwargs: Any) -> Any:
+        opened.append(str(name))
+        return real_open(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", counting)
+    began = time.monotonic()
+    with pytest.raises(ZipBomb, match="declares") as err:
+        parse_source(_source(path), IngestSettings(), tmp_path / "work")
+    assert err.value.status == 413
+    assert time.monotonic() - began < 5
+    assert opened == [], "a member was inflated before the refusal"
+
+
+def test_a_member_declared_over_the_file_cap_is_reported_without_inflating(
+        tmp_path: Path) -> None:
+    rows = "date,metric,value,unit\n" + "".join(
+        f"2024-01-{d:02d},steps,{1000 + d},count\n" for d in range(1, 29))
+    path = tmp_path / "mixed.zip"
+    big = zip_of_zeros(1, 3_000_000)
+    path.write_bytes(big)
+    with zipfile.ZipFile(path, "a") as zf:
+        zf.writestr("steps.csv", rows)
+    archive = SafeZip(path, "mixed.zip", max_unpacked=10_000_000, max_members=10)
+    with archive, pytest.raises(TooLarge, match="declares 3000000 bytes"):
+        archive.extract(archive.members[0][1], tmp_path / "out", cap=1_000_000)
+    assert archive.unpacked == 0 and not (tmp_path / "out").exists()
+    kind, parsed = parse_source(_source(path), IngestSettings(max_file_bytes=1_000_000),
+                                tmp_path / "work")
+    assert kind == "zip" and any("m0000.csv" in i.reason for i in parsed.issues)
+    assert any(m.code == "41950-7" for r in parsed.records for m in r.measurements)
 
 
 def test_ratio_alone_is_not_a_test_a_20_to_1_export_goes_in(tmp_path: Path) -> None:

@@ -157,3 +157,27 @@ def test_r4_medication_request_is_valid_under_r4b_models() -> None:
 def test_bad_files_raise_typed_errors(data: bytes, error: type[Exception]) -> None:
     with pytest.raises(error):
         parse_fhir(data, "bad.json")
+
+
+# ------------------------------------------------------------------ hostile input (issue #22)
+
+
+def test_unknown_resource_type_is_a_typed_error_not_a_value_error() -> None:
+    """F1: ``{"resourceType": "Evil"}`` raised ValueError (a 500) from the model lookup."""
+    with pytest.raises(InvalidContent, match="unknown resource type 'Evil'"):
+        parse_fhir(b'{"resourceType": "Evil", "id": "1"}', "evil.json")
+    bundle = json.dumps({"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Evil", "id": "1"}},
+        {"resource": {"resourceType": "Patient", "id": "p1"}}]}).encode()
+    result = parse_fhir(bundle, "b.json")
+    assert [(i.resource_type, i.resource_id) for i in result.issues] == [("Evil", "1")]
+    assert result.records
+
+
+@pytest.mark.parametrize("data", [b"[" * 100_000, b'{"resourceType": "Bundle", "entry": [' * 400
+                                  + b"{}" + b"]}" * 400])
+def test_deep_nesting_is_json_too_deep(data: bytes) -> None:
+    """F2: 100,000 nested arrays raised RecursionError."""
+    with pytest.raises(InvalidContent) as err:
+        parse_fhir(data, "deep.json")
+    assert err.value.code == "json_too_deep" and err.value.status == 422

@@ -96,7 +96,11 @@ def test_delete_me_leaves_no_trace(service: Any, tmp_path: Path) -> None:
         receipt = client.delete("/v1/me", headers=h).json()
         assert receipt["records"] == 2 and receipt["remaining_files"] == 0
         assert _scan(data_dir) == []
-        # Nothing of Alice answers any more; Bob is untouched.
+        # Alice's token died with her data; a new account (a token issued on purpose)
+        # finds nothing of the old one. Bob is untouched.
+        stale = client.post("/v1/answer", headers=h, json={"question": "What is my ferritin?"})
+        assert stale.status_code == 401
+        h = {"Authorization": f"Bearer {service.tokens.create('alice')[0]}"}
         after = client.post("/v1/answer", headers=h, json={"question": "What is my ferritin?"})
         assert not [c for c in after.json()["citations"] if c["kind"] == "record"]
         hb = {"Authorization": f"Bearer {bob}"}

@@ -210,3 +210,27 @@ def test_jwt_refused_when_not_configured(service: Any, keys: dict[str, Any]) -> 
     with TestClient(create_app(service.settings, service=service)) as client:
         r = client.get("/v1/records", headers={"Authorization": f"Bearer {_rs(keys)}"})
         assert r.status_code == 401
+
+
+def test_jwts_issued_before_a_deletion_are_refused(settings: Settings, fake_embedder: Any,
+                                                   auth: AuthSettings, keys: dict[str, Any]
+                                                   ) -> None:
+    """Issue #22, D1: an IdP token cannot be revoked here, so a deletion refuses every JWT
+    of the person issued until then (or without ``iat``); a later sign-in works."""
+    from rag.service import Service
+
+    service = Service(settings.model_copy(update={"auth": auth}), embedder=fake_embedder)
+    try:
+        before, no_iat = _rs(keys), _rs(keys, iat=None)
+        with TestClient(create_app(service.settings, service=service)) as client:
+            def status(token: str) -> int:
+                return client.get("/v1/records",
+                                  headers={"Authorization": f"Bearer {token}"}).status_code
+
+            assert status(before) == 200 and status(no_iat) == 200
+            assert client.delete("/v1/me", headers={
+                "Authorization": f"Bearer {before}"}).status_code == 200
+            assert status(before) == 401 and status(no_iat) == 401
+            assert status(_rs(keys, iat=int(time.time()) + 2)) == 200  # signed in again
+    finally:
+        service.close()
