@@ -93,7 +93,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     service = _service(args)
     try:
         answer = service.ask(args.user, args.question, locale=getattr(args, "locale", None),
-                             temporary=args.temporary)
+                             temporary=args.temporary, conversation_id=args.conversation)
     finally:
         service.close()
     if args.json:
@@ -265,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--temporary", action="store_true",
                    help="keep nothing: no conversation history")
+    p.add_argument("--conversation", metavar="ID",
+                   help="continue this conversation: a follow-up reads its earlier turns")
     p.add_argument("question")
     p.set_defaults(func=cmd_ask)
 

@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 
 from eval.plots import bar_chart
 from rag.answering.compose import human_date, human_unit
+from rag.answering.sensitive import is_sensitive
 from rag.core.types import human_number
 
 if TYPE_CHECKING:
@@ -472,7 +473,12 @@ LIST_QUESTIONS: dict[str, tuple[str, str]] = {
 
 
 def _list_case(path: Path, category: str, all_entries: list[Entry]) -> Case | None:
-    mine = [e for e in all_entries if e.category == category]
+    # Issue 15's rule: a generic list names no record of a sensitive category
+    # (reproductive and sexual health, mental health, substance use, HIV); those appear
+    # only when asked for directly. The categories are the product's policy data.
+    mine = [e for e in all_entries if e.category == category and not is_sensitive(e.name)]
+    hidden = sorted({e.name for e in all_entries
+                     if e.category == category and e.active and is_sensitive(e.name)})
     active = [e for e in mine if e.active]
     if not active:
         return None
@@ -483,7 +489,7 @@ def _list_case(path: Path, category: str, all_entries: list[Entry]) -> Case | No
     )
     active_names = [_fold(name) for name, _, _ in lines]
     gone = sorted({e.name for e in mine if not e.active})
-    none = [n for n in gone if not any(_fold(n) in a for a in active_names)]
+    none = [n for n in gone if not any(_fold(n) in a for a in active_names)] + hidden
     groups = [ids for _, _, ids in lines]
     return Case(
         patient_file=str(path),
@@ -652,12 +658,30 @@ class CaseResult:
     seconds: float
 
 
+# A SNOMED display's semantic tag is not part of the name a person reads: "Plain chest
+# X-ray (procedure)" is named "plain chest X-ray" in an answer.
+_SEMANTIC_TAG = re.compile(r"\s*\((?:disorder|finding|procedure|situation|substance|"
+                           r"qualifier value|morphologic abnormality|regime/therapy|"
+                           r"observable entity|body structure)\)\s*$", re.IGNORECASE)
+_PAST_MARK = re.compile(r"\b(?:inactive|resolved|stopped|no longer|in the past|marked)\b")
+
+
+def _plain(expected: str) -> str:
+    return _SEMANTIC_TAG.sub("", expected).strip() or expected
+
+
+def _named_as_current(name: str, low: str) -> bool:
+    """``name`` is in the answer, in a sentence that does not say it is past or inactive
+    (a list may mention an inactive allergy, said as such)."""
+    return any(name in s and not _PAST_MARK.search(s) for s in re.split(r"(?<=[.!?])\s+", low))
+
+
 def judge(case: Case, answer: str, cited: Sequence[str]) -> tuple[list[str], list[str],
                                                                    list[list[str]]]:
     """(missing strings, unexpected strings, uncited groups) of one answer."""
     low = answer.lower()
-    missing = [s for s in case.expect_all if s.lower() not in low]
-    unexpected = [s for s in case.expect_none if s.lower() in low]
+    missing = [s for s in case.expect_all if _plain(s).lower() not in low]
+    unexpected = [s for s in case.expect_none if _named_as_current(_plain(s).lower(), low)]
     got = set(cited)
     groups = case.cite_groups or ([frozenset(case.expect_resource_ids)]
                                   if case.expect_resource_ids else [])

@@ -65,6 +65,15 @@ _REFERRAL = re.compile(
     re.IGNORECASE,
 )
 
+# A clarifying question asks which thing the person means and states nothing: "Which
+# result do you mean: your A1c or your glucose?". Only these openers, and only questions.
+_CLARIFYING = re.compile(
+    r"^\W*(?:Which\s+(?:\w+\s+){0,2}do\s+you\s+mean\b|(?:Do|Did)\s+you\s+mean\b"
+    r"|(?:Quel|Quelle|Quels|Quelles|Lequel|Laquelle)\s+(?:\w+\s+){0,2}voulez-vous\s+dire\b"
+    r"|Voulez-vous\s+dire\b|Vous\s+voulez\s+dire\b)[^.!]*\?$",
+    re.IGNORECASE,
+)
+
 
 def is_disclaimer(sentence: str) -> bool:
     return " ".join(sentence.split()) in DISCLAIMER.values()
@@ -77,7 +86,7 @@ def connective(sentence: str) -> bool:
     if MEASUREMENT.search(sentence) or facts_of(sentence)[1]:
         return False
     return bool(is_disclaimer(sentence) or _CONNECTIVE.search(sentence)
-                or _REFERRAL.search(sentence))
+                or _REFERRAL.search(sentence) or _CLARIFYING.search(sentence.strip()))
 
 
 def states_medical_fact(sentence: str) -> bool:

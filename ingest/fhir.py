@@ -18,6 +18,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from ingest.base import load_json
+from ingest.fhir_refs import (
+    claim_detail,
+    encounter_detail,
+    identifier_keys,
+    normalise_reference,
+)
 from rag.core.errors import EmptyInput, InvalidContent, UnsupportedFormat
 from rag.core.types import (
     Item,
@@ -107,6 +113,8 @@ class ResourceStream:
             and len(self._ctx.by_ref) < self.MAX_REMEMBERED
         ):
             self._ctx.by_ref[f"{rtype}/{rid}"] = resource
+            for key in identifier_keys(resource):
+                self._ctx.by_ref.setdefault(key, resource)
         _parse_resource(resource, fallback_id, self._ctx, result)
 
 
@@ -141,12 +149,14 @@ class _Context:
                 self.by_ref[f"{resource['resourceType']}/{rid}"] = resource
             if fallback:
                 self.by_ref[f"urn:uuid:{fallback}"] = resource
+            for key in identifier_keys(resource):  # Practitioner?identifier=system|value
+                self.by_ref.setdefault(key, resource)
 
     def resolve(self, ref: Json | None) -> Json | None:
         if not isinstance(ref, dict):
             return None
         target = ref.get("reference")
-        return self.by_ref.get(target) if isinstance(target, str) else None
+        return self.by_ref.get(normalise_reference(target)) if isinstance(target, str) else None
 
     def ref_display(self, ref: Json | None) -> str | None:
         if not isinstance(ref, dict):
@@ -673,13 +683,18 @@ def _encounter(e: Json, rid: str, ctx: _Context) -> list[Record]:
     start = _period_start(e.get("period"))
     reasons = [r for r in (_concept_text(x) for x in e.get("reasonCode") or []) if r]
     text = f"Encounter: {name}" + (f" ({cls})" if cls else "") + (f" on {start}" if start else "")
-    provider = ctx.ref_display(e.get("serviceProvider"))
-    if provider:
-        text += f" at {provider}"
+    refs = encounter_detail(e, ctx)
+    if refs["organization"]:
+        text += f" at {refs['organization']}"
+    if refs["practitioners"]:
+        text += f", with {', '.join(refs['practitioners'])}"
+    if refs["location"] and refs["location"] != refs["organization"]:
+        text += f", location {refs['location']}"
     if reasons:
         text += f". Reason: {', '.join(reasons)}"
     item = Item(
-        "encounter", name, e.get("status"), start, detail={"class": cls, "reasons": reasons}
+        "encounter", name, e.get("status"), start,
+        detail={"class": cls, "reasons": reasons, **refs},
     )
     return [_record(e, rid, ctx, text + ".", f"Encounter {start or ''}".strip(), items=(item,))]
 
@@ -835,11 +850,15 @@ def _claim(c: Json, rid: str, ctx: _Context) -> list[Record]:
         total, paid = _money(c.get("total")), None
     label = "Explanation of benefit" if is_eob else "Claim"
     text = f"{label}: {ctype}" + (f" on {when}" if when else "")
+    money = claim_detail(c, ctx, when)
+    share = money["member_share"]
     for key, val in (
         ("provider", provider),
         ("insurer", insurer),
+        ("payer", money["payer"] if money["payer"] != insurer else None),
         ("total", total),
         ("paid", paid),
+        ("member share", _money({"value": share, "currency": money["currency"]})),
     ):
         if val:
             text += f", {key} {val}"
@@ -856,6 +875,7 @@ def _claim(c: Json, rid: str, ctx: _Context) -> list[Record]:
             "provider": provider,
             "insurer": insurer,
             "services": services[:20],
+            **money,
         },
     )
     return [_record(c, rid, ctx, text + ".", f"{label} {when or ''}".strip(), items=(item,))]

@@ -31,7 +31,7 @@ from rag.answering.answer import Answerer
 from rag.answering.chat import MODELS, ChatResult
 from rag.answering.compose import Composer, ExtractiveComposer
 from rag.answering.compose_llm import LLMComposer
-from rag.answering.conversation import resolve_question, turns_of
+from rag.answering.conversation import Turn, resolve_question, turns_of
 from rag.answering.planner import TimeWindow
 from rag.answering.trends import TrendResult, resolve_metric, trend
 from rag.core.errors import ConfigError, InvalidContent, NotFound
@@ -268,9 +268,13 @@ class Service:
     ) -> Answer:
         """One question. ``temporary=False`` keeps it in the person's conversation history
         (``conversation_id`` continues one) and returns the answer with that id."""
-        if not temporary:
+        turns: list[Turn] = []
+        if conversation_id is not None and self.history.enabled:
             self.history.check(user_id, conversation_id)
-        answer = self.answerer.answer(user_id, question, locale=locale, today=today)
+            turns = [Turn(t["role"], t["content"])
+                     for t in self.history.get(user_id, conversation_id)["turns"]]
+        answer = self.answerer.answer(user_id, question, locale=locale, today=today,
+                                      turns=turns)
         self.audit_read(user_id, answer)
         if not temporary:
             cid = self.history.remember(user_id, [question], answer, conversation_id)
@@ -295,7 +299,9 @@ class Service:
         if not temporary:
             self.history.check(user_id, conversation_id)
         question = resolve_question(turns, self.answerer.vocabulary)
-        answer = self.answerer.answer(user_id, question, locale=locale, composer=composer)
+        last = max(i for i, t in enumerate(turns) if t.role == "user" and t.content.strip())
+        answer = self.answerer.answer(user_id, turns[last].content.strip(), locale=locale,
+                                      composer=composer, turns=turns[:last])
         self.audit_read(user_id, answer)
         cid = None
         if not temporary:

@@ -1,7 +1,14 @@
-"""The answer path: triage → plan → facts + retrieval → compose → verify.
+"""The answer path: triage → understand → operation or plan → compose → verify.
 
 Emergency and crisis questions are answered before retrieval, with the locale's
 numbers and no list of possible causes.
+
+Two paths share the citation and verification machinery. The typed path (understand.py →
+operations.py → render.py) answers record operations: yes/no, counts, visits, the care
+team, costs, single items and lists, units and follow-ups; and it asks one clarifying
+question when nothing resolves, so no answer is a list of chunks. The planner path keeps
+what it already does well: lab values with ranges and explainers, trends, knowledge.
+:func:`typed_path` decides, per question.
 """
 
 from __future__ import annotations
@@ -10,24 +17,35 @@ import datetime as dt
 import logging
 import re
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
+from guardrails.dosing import dosing_instruction
 from guardrails.harm import classify_harm, refusal
 from guardrails.redflags import RedFlagMatcher
 from guardrails.requests import RequestFlags, classify_request, referral_sentence
 from guardrails.triage import emergency_numbers, escalation_message, triage
 from guardrails.verify import MARKER, facts_of, verify
+from indexes.facts import FactsStore
 from indexes.knowledge import KnowledgeStore
-from indexes.vaults import VaultManager
+from indexes.vaults import Vault, VaultManager
+from rag.answering import operations
 from rag.answering.citations import CitationBuilder
 from rag.answering.compose import Composer, Draft
 from rag.answering.compose_llm import LLMComposer, LLMDraft
+from rag.answering.conversation import Turn, resolve_question
 from rag.answering.evidence import EvidenceGatherer
+from rag.answering.ops_facts import looked_at
 from rag.answering.planner import Plan, Planner
+from rag.answering.query import Category, Query
+from rag.answering.render import render
+from rag.answering.results import Result
+from rag.answering.understand import Understander
 from rag.core.errors import InvalidContent
 from rag.core.settings import Settings
 from rag.core.terms import Term, Vocabulary
-from rag.core.text import detect_language
+from rag.core.text import detect_language, fold_words
 from rag.core.types import Answer, Citation, Safety
 from rag.embedder import Embedder
 
@@ -45,6 +63,67 @@ CONDITION_TERMS = {
     "liver": ("alt", "ast"),
 }
 LIST_CATEGORIES = ("medication", "procedure", "immunization", "allergy", "condition")
+# What the typed path answers (see typed_path); the rest stays with the planner.
+TYPED_OPERATIONS = frozenset({"exists", "count", "sum", "who", "when", "clarify"})
+TYPED_CATEGORIES = frozenset({"encounter", "practitioner", "organization", "claim"})
+ITEM_CATEGORIES = frozenset({"condition", "medication", "allergy", "immunization", "procedure",
+                             "careplan"})
+PLANNER_OPERATIONS = frozenset({"knowledge", "trend", "compare", "explain", "prepare",
+                                "other"})
+# When the category model says "a result" but no result is named, the noun of the question
+# says what kind of record it is about ("what was the last visit about", "mon traitement").
+CATEGORY_NOUNS: tuple[tuple[Category, re.Pattern[str]], ...] = (
+    ("encounter", re.compile(r"\b(?:visits?|appointments?|consultations?|check ?ups?|"
+                             r"rendez vous|visites?|rdv)\b")),
+    ("medication", re.compile(r"\b(?:medications?|medicines?|meds|pills?|prescriptions?|"
+                              r"traitements?|medicaments?|ordonnances?|cachets?)\b")),
+    ("condition", re.compile(r"\b(?:illness(?:es)?|diagnos\w*|problems?|conditions?|"
+                             r"maladies?|pathologies?|problemes? de sante)\b")),
+)
+HISTORY_TURNS = 6  # earlier user questions a follow-up may lean on
+
+
+def typed_path(query: Query, plan: Plan) -> bool:
+    """Whether the typed operations answer ``query`` rather than the planner's ``plan``.
+
+    The planner's fall-through (``records``) is a dump of chunks, so it always goes typed;
+    a recorded condition asked as yes/no is an ``exists``, not a diagnosis request; lab
+    values stay with the planner unless the question asks for a unit, refers to an earlier
+    result or to a visit, which only the typed path reads.
+    """
+    if query.category == "report" and query.operation != "exists":
+        return False  # what a document says is read from its text: retrieval, quoted
+    if plan.intent == "records":
+        return True
+    if query.operation in PLANNER_OPERATIONS:
+        return False
+    if query.category == "observation" and query.operation != "exists":
+        # Counts, totals and averages of wellness data are trend statistics.
+        window = query.filters.window
+        planner_found = plan.intent in {"value", "trend"} and bool(plan.terms)
+        absent = bool(query.concepts) and not any(c.in_vault for c in query.concepts)
+        return bool(query.unit or query.reference or not planner_found or absent
+                    or (window is not None and window.label == "last_visit"))
+    if query.operation in TYPED_OPERATIONS or query.category in TYPED_CATEGORIES:
+        return True
+    if query.category in ITEM_CATEGORIES:
+        return query.operation in {"latest", "list", "history"}
+    return False
+
+
+def refine(query: Query) -> Query:
+    """Two readings the model cannot make alone. With nothing named, the noun decides the
+    kind of record; and "what am I on right now?" (the latest *current* item of a kind,
+    nothing named) is the list of current ones."""
+    if query.category in {"observation", "none"} and not query.concepts:
+        folded = fold_words(query.question)
+        noun = next((c for c, rx in CATEGORY_NOUNS if rx.search(folded)), None)
+        if noun is not None:
+            query = query.with_(category=noun)
+    if (query.operation == "latest" and query.category in ITEM_CATEGORIES
+            and not query.concepts and query.filters.status == "active"):
+        return query.with_(operation="list")
+    return query
 
 
 def renumber(sentences: list[str], citations: list[Citation]) -> tuple[str, list[Citation]]:
@@ -76,6 +155,10 @@ class Answerer:
         self.composer = composer
         self.vocabulary = vocabulary
         self.planner = Planner(vocabulary)
+        # The n-gram intent model (trained from the bank in about a second) is what answers;
+        # the embedding half needs the bank embedded first (minutes on two cores), so it is
+        # measured in eval/intents.py but not loaded here.
+        self.understander = Understander()
         self.gatherer = EvidenceGatherer(settings, knowledge)
         self._redflags: RedFlagMatcher | None = None
 
@@ -95,7 +178,10 @@ class Answerer:
         locale: str | None = None,
         today: dt.date | None = None,
         composer: Composer | None = None,
+        turns: Sequence[Turn] = (),
     ) -> Answer:
+        """Answer ``question`` from ``user_id``'s records and the knowledge base. ``turns``
+        are the conversation's earlier messages, for follow-ups ("and the one before?")."""
         started = time.perf_counter()
         question = question.strip()
         if not question:
@@ -142,7 +228,16 @@ class Answerer:
         if vault.exists:
             for cat in LIST_CATEGORIES:
                 known[cat] = vault.facts.item_names(cat)
-        plan = self.planner.plan(question, today=today, known_items=known)
+        standalone = question
+        if turns:
+            standalone = resolve_question([*turns, Turn("user", question)], self.vocabulary)
+        plan = self.planner.plan(standalone, today=today, known_items=known)
+        query = self._understand(question, turns, vault.facts if vault.exists else None, today)
+        if typed_path(query, plan):
+            typed = self._typed(refine(query), vault, question, prefix, safety, flags, common,
+                                started, must_answer=plan.intent == "records")
+            if typed is not None:
+                return typed
         plan, terms = self._adjust(plan, flags)
         dense = self.embedder.embed_one(question)
         evidence = self.gatherer.gather(vault, plan, dense, terms)
@@ -191,6 +286,50 @@ class Answerer:
             **common,
         )
 
+    def _understand(self, question: str, turns: Sequence[Turn], facts: FactsStore | None,
+                    today: dt.date | None) -> Query:
+        """The typed query, with the earlier user questions understood in order, so a
+        follow-up inherits what it leaves out."""
+        history: list[tuple[str, Query]] = []
+        earlier = [t.content for t in turns if t.role == "user" and t.content.strip()]
+        for q in earlier[-HISTORY_TURNS:]:
+            history.append((q, self.understander.understand(
+                q, history=history, vault_facts=facts, today=today)))
+        return self.understander.understand(question, history=history, vault_facts=facts,
+                                            today=today)
+
+    def _typed(self, query: Query, vault: Vault, question: str, prefix: list[str],
+               safety: Safety, flags: RequestFlags, common: dict[str, Any], started: float,
+               *, must_answer: bool) -> Answer | None:
+        """The typed path's answer, or ``None`` when its operation does not cover the query
+        and the planner has a real answer (``must_answer``: the planner would only list
+        chunks, so an unsupported query is answered with a clarifying question)."""
+        if not vault.exists and not must_answer:
+            return None
+        if vault.exists:
+            result = operations.run(query, vault.facts)
+        else:
+            result = Result(query, "unresolved", looked_at(query, 0))
+        if result.status == "unsupported" and not must_answer:
+            return None
+        asked = flags
+        if query.operation == "exists":
+            # A recorded condition is what the record says, not a diagnosis: no referral.
+            flags = replace(flags, diagnosis_request=False)
+        cites = CitationBuilder(public_url=self.settings.server.public_url)
+        draft = render(result, cites)
+        text, citations = self._finish(question, prefix, draft, cites, flags, query.language)
+        safety_flags = set(draft.flags)
+        if asked.diagnosis_request:
+            safety_flags.add("diagnosis_request")
+        if flags.medication_change:
+            safety_flags.add("medication_change")
+        log.info("answered operation=%s status=%s citations=%d ms=%.1f", query.describe(),
+                 result.status, len(citations), 1000 * (time.perf_counter() - started))
+        return Answer(answer=text, citations=citations,
+                      safety=safety.model_copy(update={"flags": sorted(safety_flags)}),
+                      language=query.language, intent=query.operation, **common)
+
     def _adjust(self, plan: Plan, flags: RequestFlags) -> tuple[Plan, tuple[Term, ...]]:
         """Diagnosis requests: explain the relevant values, never a verdict."""
         terms = plan.terms
@@ -232,10 +371,13 @@ class Answerer:
                          allowed_numbers=asked_numbers, derived=draft.derived)
         for _sentence, reason in verdict.removed:
             log.warning("verifier removed a sentence reason=%s", re.sub(r"\d", "#", reason))
-        sentences = list(prefix) + verdict.kept
+        kept = verdict.kept
+        if flags.medication_change:  # never read a note's "if ..., increase to ..." back
+            kept = [s for s in kept if not dosing_instruction(s)]
+        sentences = list(prefix) + kept
         if flags.diagnosis_request or flags.medication_change:
             sentences.append(referral_sentence(flags, language))
-        if not verdict.kept and not prefix:
+        if not kept and not prefix:
             sentences.append(
                 "Je n'ai pas trouvé cela dans votre dossier."
                 if language == "fr"

@@ -153,8 +153,8 @@ EXPECTED: list[tuple[str, str, list[str], list[str], list[set[str]]]] = [
      ["Metformin 500 MG Oral Tablet", "1 January 2020"], ["Ibuprofen 200 MG Oral Tablet"],
      [{"m1"}]),
     ("conditions", "What medical conditions are in my records?",
-     ["Diabetes", "5 April 2010", "Tubal pregnancy", "7 June 1995"],
-     ["Viral sinusitis (disorder)"], [{"k1"}, {"k4"}]),
+     ["Diabetes", "5 April 2010"],  # issue 15: a generic list hides sensitive records
+     ["Viral sinusitis (disorder)", "Tubal pregnancy"], [{"k1"}]),
     ("vaccines", "What vaccines have I had?",
      ["Influenza, seasonal, injectable, preservative free", "1 October 2020",
       "Td (adult) preservative free", "3 March 2015"], [], [{"i2"}, {"i3"}]),

@@ -72,10 +72,10 @@ def test_active_medications_exclude_stopped(demo_service: Any) -> None:
 
 def test_am_i_on_a_medication(demo_service: Any) -> None:
     ans = demo_service.ask("alice", "Am I on metformin?")
-    assert ans.intent == "check_item"
+    assert ans.intent == "exists" and ans.answer.startswith("Yes.")
     assert ans.citations and ans.citations[0].source.resource_type == "MedicationRequest"
     missing = demo_service.ask("alice", "Am I taking warfarin?")
-    assert "couldn't find" in missing.answer.lower()
+    assert missing.answer.startswith("No.") and "warfarin" in missing.answer.lower()
     assert not [c for c in missing.citations if c.kind == "record"]
 
 
@@ -122,11 +122,23 @@ def test_emergency_skips_retrieval_with_local_numbers(demo_service: Any) -> None
     assert fr.language == "fr"
 
 
-def test_diagnosis_request_explains_values_and_refers(demo_service: Any) -> None:
+def test_diagnosis_request_reports_the_recorded_condition(demo_service: Any) -> None:
+    """Issue 15: a condition the record lists is reported as the record says it, cited,
+    yes first; that is not a diagnosis, so no "I can't diagnose" hides it."""
     ans = demo_service.ask("alice", "Do I have diabetes?")
     assert "diagnosis_request" in ans.safety.flags
+    assert ans.answer.startswith("Yes. Your record lists diabetes")
     assert not re.search(r"\byou have (diabetes|type)", ans.answer, re.I)
-    assert any(c.source.resource_type == "Observation" for c in ans.citations)
+    assert "can't diagnose" not in ans.answer
+    assert ans.citations[0].source.resource_type == "Condition"
+    assert "clinician" in ans.answer.lower()
+
+
+def test_diagnosis_request_without_a_record_explains_values_and_refers(
+        demo_service: Any) -> None:
+    ans = demo_service.ask("alice", "Is my thyroid ok, do I have hypothyroidism?")
+    assert "diagnosis_request" in ans.safety.flags
+    assert not re.search(r"\byou have (hypo|thyroid)", ans.answer, re.I)
     assert "clinician" in ans.answer.lower()
 
 
