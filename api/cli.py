@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from api import cli_insurance
 from rag.core.errors import HealthragError
 from rag.core.settings import Settings
 
@@ -102,6 +103,45 @@ def cmd_ask(args: argparse.Namespace) -> int:
         print(answer.answer)
         for c in answer.citations:
             print(f"  [{c.marker}] {c.source.title or c.id}: {c.quote[:160]}")
+    return 0
+
+
+def _day(text: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """An appointment packet (JSON), and optionally its PDF and IPS files."""
+    service = _service(args)
+    try:
+        packet = service.appointments.prepare(
+            args.user, reason=args.reason, date=args.date, questions=args.question or [],
+            include_sensitive=args.include_sensitive, temporary=args.temporary,
+            locale=getattr(args, "locale", None))
+        if args.pdf:
+            Path(args.pdf).write_bytes(service.appointments.pdf(packet))
+        if args.ips:
+            bundle = service.appointments.ips(args.user, packet)
+            Path(args.ips).write_text(json.dumps(bundle, ensure_ascii=False, indent=2) + "\n",
+                                      encoding="utf-8")
+    finally:
+        service.close()
+    if args.json:
+        _print_json(packet)
+    else:
+        for section in packet["sections"]:
+            print(f"{section['title']}:")
+            for item in section["items"]:
+                print(f"  - {item['text']}")
+        print("Questions:")
+        for question in packet["questions"]:
+            print(f"  - {question}")
+        print(f"kept as {packet['id']}" if packet["id"] else "temporary: nothing kept")
     return 0
 
 
@@ -270,6 +310,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.set_defaults(func=cmd_ask)
 
+    p = sub.add_parser("prepare", parents=[common],
+                       help="prepare for an appointment: a cited packet (JSON, PDF, IPS)")
+    p.add_argument("--user", required=True)
+    p.add_argument("--reason", help='e.g. "follow-up for diabetes", "cardiology"')
+    p.add_argument("--date", type=_day, help="the appointment day, YYYY-MM-DD (default today)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--pdf", metavar="FILE", help="also write the packet as a PDF")
+    p.add_argument("--ips", metavar="FILE",
+                   help="also write an International Patient Summary (FHIR R4 Bundle)")
+    p.add_argument("--question", action="append", metavar="Q",
+                   help="a question of your own, added to the generated ones (repeatable)")
+    p.add_argument("--include-sensitive", action="store_true",
+                   help="show sensitive categories (reproductive, sexual and mental health, "
+                   "substance use, HIV)")
+    p.add_argument("--temporary", action="store_true", help="keep nothing: no stored packet")
+    p.set_defaults(func=cmd_prepare)
+
     p = sub.add_parser("forget", parents=[common], help="erase all of a user's data")
     p.add_argument("--user", required=True)
     p.add_argument("--json", action="store_true")
@@ -310,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--new-master-key-file", required=True,
                    help="file with the new master key (32 bytes, base64)")
     k.set_defaults(func=cmd_keys_rotate)
+
+    cli_insurance.add_parser(sub, common)
 
     p = sub.add_parser("eval", help="benchmarks and quality suites (see eval/)")
     esub = p.add_subparsers(dest="eval_cmd", required=True)

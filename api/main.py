@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.routes import admin, answer, chat, citations, health, me, records, shares, verify
+from api.routes import appointments as appointment_routes
+from api.routes import insurance as insurance_routes
 from api.routes import knowledge as knowledge_routes
 from api.routes import trends as trends_routes
 from rag.core.errors import HealthragError, RequestTimeout, TooLarge
@@ -178,6 +180,8 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
                    verify.router, me.router):
         app.include_router(router)
     app.include_router(trends_routes.router)
+    app.include_router(appointment_routes.router)
+    app.include_router(insurance_routes.router)
     for router in (shares.router, knowledge_routes.router, admin.router):
         app.include_router(router)
     return app

@@ -70,8 +70,16 @@ _M002_HISTORY = """
         );
 """
 
+_M003_APPOINTMENTS = """
+        CREATE TABLE appointments (
+            id TEXT PRIMARY KEY, created_at REAL NOT NULL, updated_at REAL NOT NULL,
+            date TEXT, reason TEXT, packet TEXT NOT NULL
+        );
+        CREATE INDEX appointments_created ON appointments(created_at);
+"""
+
 # Numbered migrations, applied in order; each runs in one transaction with the version bump.
-MIGRATIONS: list[str] = [_M001_INITIAL, _M002_HISTORY]
+MIGRATIONS: list[str] = [_M001_INITIAL, _M002_HISTORY, _M003_APPOINTMENTS]
 
 
 @dataclass(frozen=True)
@@ -352,7 +360,7 @@ class FactsStore:
 
     def count(self, table: str) -> int:
         if table not in {"records", "measurements", "items", "sources", "embeddings",
-                         "conversations", "messages"}:
+                         "conversations", "messages", "appointments"}:
             raise ValueError(table)
         with self._lock:
             return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])

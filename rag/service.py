@@ -42,6 +42,8 @@ from rag.embedder import Embedder, build_embedder
 from rag.ingestion.jobs import Job, JobRunner
 from rag.ingestion.knowledge import STARTER_DIR, KnowledgeReport, KnowledgeWriter
 from rag.ingestion.pipeline import Ingestor, IngestSummary, Progress
+from rag.tasks.appointments import Appointments
+from rag.tasks.insurance import Insurance
 
 log = logging.getLogger("healthrag.service")
 
@@ -117,6 +119,9 @@ class Service:
         self.shares = ShareStore(settings.data_dir / "shares.sqlite")
         self.audit = AuditLog(settings.data_dir / "audit.jsonl")
         self.history = History(self.vaults, self.audit, settings.privacy)
+        self.appointments = Appointments(self.vaults, self.audit, locale=settings.locale,
+                                         public_url=settings.server.public_url)
+        self.insurance = Insurance(self.vaults, self.audit, public_url=settings.server.public_url)
         self.limiter = RateLimiter(settings.server.rate_limit_per_minute)
         self.links = LinkSigner(load_secret(settings.server.link_secret, settings.data_dir),
                                 settings.server.link_ttl_s, settings.server.public_url,

@@ -9,11 +9,13 @@ only the CLI maps them to exit codes.
     ├── IngestError            a source could not be ingested
     │   ├── UnsupportedFormat  the content is not a kind we know
     │   ├── InvalidContent     the content is of a known kind but broken
+    │   │   └── InvalidPlan    an insurance plan file or CSV with a bad row or field
     │   ├── EmptyInput         nothing to ingest
     │   └── TooLarge           over the configured size cap
     ├── IndexError_            the vector index or facts store failed
     │   └── IndexBusy          another process holds the shard or vault (single writer)
     ├── NotFound               a citation, document or vault does not exist (for this user)
+    │   └── NoClaims           the person's records hold no claim to sum or replay
     ├── VaultDeleted           the vault is being (or was just) deleted: 410
     ├── RequestTimeout         the request body stopped arriving: 408
     ├── AuthError              missing, unknown or revoked credentials
@@ -81,8 +83,18 @@ class IndexBusy(IndexError_):
     status = 503
 
 
+class InvalidPlan(InvalidContent):
+    code = "invalid_plan"
+    status = 422
+
+
 class NotFound(HealthragError):
     code = "not_found"
+    status = 404
+
+
+class NoClaims(NotFound):
+    code = "no_claims"
     status = 404
 
 

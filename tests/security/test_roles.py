@@ -51,6 +51,13 @@ DESIGNED: dict[tuple[str, str], int] = {
     ("DELETE", "/v1/shares/{share_id}"): 404,
     ("POST", "/v1/shares"): 201,
     ("POST", "/v1/admin/tokens"): 201,
+    ("GET", "/v1/appointments/{appointment_id}"): 404,
+    ("GET", "/v1/appointments/{appointment_id}.pdf"): 404,
+    ("GET", "/v1/appointments/{appointment_id}/ips"): 404,
+    ("PUT", "/v1/appointments/{appointment_id}/questions"): 404,
+    ("DELETE", "/v1/appointments/{appointment_id}"): 404,
+    ("POST", "/v1/insurance/compare"): 422,  # the body holds no plans
+    ("GET", "/v1/insurance/spending"): 422,  # no year given
 }
 KNOWLEDGE_DOC = (b"---\ntitle: Roles test note\nsource: test\nlanguage: en\n---\n\n"
                  b"## About\n\nA short curated note used by the roles test.\n")
@@ -80,14 +87,17 @@ def world(service: Any, tmp_path: Path) -> dict[str, Any]:
     answer = service.ask("alice", "What is my ferritin?", temporary=False)
     cid = next(c.id for c in answer.citations if c.kind == "record")
     spare = service.tokens.create("spare", "patient")[1]
+    appointment = service.appointments.prepare("alice")["id"]
     return {"tokens": tokens, "share": share.share_id, "doc": alice_doc, "cid": cid,
-            "spare_token_id": spare, "conversation": answer.conversation_id}
+            "spare_token_id": spare, "conversation": answer.conversation_id,
+            "appointment": appointment}
 
 
 def _fill(path: str, world: dict[str, Any]) -> str:
     values = {"patient_id": "alice", "citation_id": world["cid"], "document_id": world["doc"],
               "job_id": "job_0123456789ab", "share_id": world["share"],
-              "token_id": world["spare_token_id"], "conversation_id": world["conversation"]}
+              "token_id": world["spare_token_id"], "conversation_id": world["conversation"],
+              "appointment_id": world["appointment"]}
     return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: values.get(m.group(1), "x"), path)
 
 
@@ -104,6 +114,7 @@ def _request(client: TestClient, method: str, template: str, world: dict[str, An
         "/v1/chat/completions": {"messages": [{"role": "user", "content": "my ferritin?"}]},
         "/v1/shares": {"clinician": "drz", "expires_in_days": 3},
         "/v1/admin/tokens": {"user": "newuser", "role": "patient"},
+        "/v1/appointments/{appointment_id}/questions": {"questions": ["Is this right?"]},
     }
     if method == "POST" and template == "/v1/records":
         kwargs["content"] = json.dumps(_observation("obs-new", "uploaded finding")).encode()

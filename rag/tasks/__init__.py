@@ -1,0 +1,1 @@
+"""Tasks on the same evidence, citations and verification as answers: insurance, appointments."""
