@@ -204,11 +204,9 @@ def apple_person(work: Path) -> tuple[Path, list[Case]]:
              expect_value=mean("distance", dt.date(2024, 3, 1), dt.date(2024, 3, 31)),
              today=APPLE_TODAY),
     ]
-    weight = series("weight")
-    last = max(weight)
-    recent = {d: v for d, v in weight.items() if d > last - dt.timedelta(days=90)}
+    weight = series("weight")  # no period asked: the whole history (issue 15)
     cases.append(Case("apple", "generated", "Is my weight going down?",
-                      expect_prefix=PREFIX_DOWN[direction(list(recent), list(recent.values()))],
+                      expect_prefix=PREFIX_DOWN[direction(list(weight), list(weight.values()))],
                       today=APPLE_TODAY))
     return path, cases
 

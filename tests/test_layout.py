@@ -3,6 +3,8 @@
 ```
 api/          HTTP routes, pages and the CLI: the interfaces   -> rag (never indexes/ingest)
 rag/          service facade, answering, tasks, access, ingestion  -> everything below, never api
+  rag/tasks/  explain, prepare, insurance: on top of rag/answering, which never imports
+              them (but for answer.py, the router that dispatches a question to a task)
   rag/core/   types, errors, settings, text normaliser, vocabulary -> nothing of the project
 ingest/ indexes/ guardrails/   the lower packages               -> rag.core only (and each other)
 eval/         benchmarks: may import anything; nothing imports eval
@@ -23,6 +25,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("api", "rag", "ingest", "indexes", "guardrails", "eval")
 LOWER = ("ingest", "indexes", "guardrails")
+# The answer path's router picks a task for a question ("explain my results"); it is the one
+# module of rag.answering that may call rag.tasks.
+ROUTER = "rag.answering.answer"
 
 
 def forbidden(importer: str, imported: str) -> str | None:
@@ -40,6 +45,9 @@ def forbidden(importer: str, imported: str) -> str | None:
         return "rag.core is the kernel: it imports no other part of rag/"
     if importer.startswith("rag.core") and dst in PACKAGES and dst != "rag":
         return "rag.core is the kernel: it imports no other project package"
+    if (importer.startswith("rag.answering") and importer != ROUTER
+            and imported.startswith("rag.tasks")):
+        return "rag.answering never imports rag.tasks: tasks sit on top of answering"
     if src in LOWER:
         if dst == "rag" and not (imported == "rag" or imported.startswith("rag.core")):
             return f"{src}/ imports only rag.core, never the pipeline"
@@ -101,6 +109,7 @@ def test_the_tree_keeps_the_layout() -> None:
         ("rag/core", "from rag.answering import trends\n", "rag.core is the kernel"),
         ("rag/core", "from guardrails.triage import triage\n", "rag.core is the kernel"),
         ("rag", "from eval.gen_demo_patient import build_demo_bundle\n", "nothing imports eval"),
+        ("rag/answering", "from rag.tasks.prepare import prepare\n", "never imports rag.tasks"),
     ],
 )
 def test_an_added_arrow_fails(tmp_path: Path, package: str, source: str, broken: str) -> None:

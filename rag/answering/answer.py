@@ -48,6 +48,7 @@ from rag.core.terms import Term, Vocabulary
 from rag.core.text import detect_language, fold_words
 from rag.core.types import Answer, Citation, Safety
 from rag.embedder import Embedder
+from rag.tasks.explain import explain_query
 
 log = logging.getLogger("healthrag.answer")
 
@@ -233,6 +234,9 @@ class Answerer:
             standalone = resolve_question([*turns, Turn("user", question)], self.vocabulary)
         plan = self.planner.plan(standalone, today=today, known_items=known)
         query = self._understand(question, turns, vault.facts if vault.exists else None, today)
+        plan = self._adopt(plan, query)
+        if query.operation == "explain" and vault.exists:
+            return self._explain(query, vault, question, prefix, safety, flags, common, today)
         if typed_path(query, plan):
             typed = self._typed(refine(query), vault, question, prefix, safety, flags, common,
                                 started, must_answer=plan.intent == "records")
@@ -329,6 +333,35 @@ class Answerer:
         return Answer(answer=text, citations=citations,
                       safety=safety.model_copy(update={"flags": sorted(safety_flags)}),
                       language=query.language, intent=query.operation, **common)
+
+    def _explain(self, query: Query, vault: Vault, question: str, prefix: list[str],
+                 safety: Safety, flags: RequestFlags, common: dict[str, Any],
+                 today: dt.date | None) -> Answer:
+        """"Explain my results": the latest report or panel, result by result, or a report's
+        text sentence by sentence in plain words (rag/tasks/explain.py)."""
+        cites = CitationBuilder(public_url=self.settings.server.public_url)
+        draft = explain_query(query, vault.facts, today=today or dt.date.today(), cites=cites,
+                              knowledge=self.knowledge)
+        text, citations = self._finish(question, prefix, draft, cites, flags, query.language)
+        safety_flags = set(draft.flags)
+        if flags.diagnosis_request:
+            safety_flags.add("diagnosis_request")
+        log.info("answered operation=%s citations=%d", query.describe(), len(citations))
+        return Answer(answer=text, citations=citations,
+                      safety=safety.model_copy(update={"flags": sorted(safety_flags)}),
+                      language=query.language, intent="explain", **common)
+
+    def _adopt(self, plan: Plan, query: Query) -> Plan:
+        """A statistic the planner could not name ("my average daily distance") but the
+        understanding resolved in the vault: the planner's trend path computes it with the
+        understanding's terms."""
+        if plan.intent != "records" or query.operation != "trend":
+            return plan
+        terms = tuple(
+            self.vocabulary.terms[c.key] for c in query.concepts
+            if c.in_vault and c.key in self.vocabulary.terms
+        )
+        return replace(plan, intent="trend", terms=terms) if terms else plan
 
     def _adjust(self, plan: Plan, flags: RequestFlags) -> tuple[Plan, tuple[Term, ...]]:
         """Diagnosis requests: explain the relevant values, never a verdict."""

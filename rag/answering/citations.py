@@ -2,7 +2,9 @@
 
 A citation id is the chunk id: it is stable across answers and opens with
 ``GET /v1/citations/{id}`` (scoped to the caller's vault, or the knowledge base).
-The quote is always an exact substring of the cited chunk's text.
+The quote is always an exact substring of the cited chunk's text; a document record
+is quoted for its result rows or its text without boilerplate (copyright, addresses, page
+furniture), never for those lines.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 
 from indexes.facts import StoredRecord
 from indexes.knowledge import StoredSection
+from rag.answering.boilerplate import default_quote
 from rag.core.types import Citation, CitationSource
 
 
@@ -21,7 +24,9 @@ class CitationBuilder:
     _by_key: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def record(self, rec: StoredRecord, quote: str | None = None) -> int:
-        quote = quote if quote is not None else rec.text
+        """Cite ``rec``; without ``quote``, its default quote: a document's result rows or
+        its text without report boilerplate (``rag.answering.boilerplate``), else the text."""
+        quote = quote if quote is not None else default_quote(rec)
         if quote not in rec.text:
             raise ValueError("a quote must be an exact part of its source text")
         key = (rec.chunk_id, quote)

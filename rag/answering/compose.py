@@ -38,9 +38,12 @@ from guardrails.requests import classify_request
 from guardrails.verify import DISCLAIMER, MARKER
 from indexes.facts import StoredItem, StoredRecord
 from indexes.knowledge import StoredSection
+from rag.answering.boilerplate import is_boilerplate
 from rag.answering.citations import CitationBuilder
 from rag.answering.evidence import Evidence, Point, Series
 from rag.answering.planner import Plan
+from rag.answering.reference import Reference, position, range_words
+from rag.answering.trend_units import UnitView, asked_unit
 from rag.answering.trends import Stats, TrendResult, about_same, relative_change
 from rag.core.text import fold
 from rag.core.types import MONTH_NAMES, human_number
@@ -86,6 +89,9 @@ T: dict[str, dict[str, str]] = {
         "above": "That is above the reference range of {range} [{m}].",
         "below": "That is below the reference range of {range} [{m}].",
         "within": "That is within the reference range of {range} [{m}].",
+        "above_limit": "That is above the reference range ({range}) [{m}].",
+        "below_limit": "That is below the reference range ({range}) [{m}].",
+        "within_limit": "That is within the reference range ({range}) [{m}].",
         "flagged": "The result is marked {flag} [{m}].",
         "previous": "Your previous result was {value} on {date} [{m}], so it has {direction}.",
         "up": "gone up",
@@ -124,6 +130,9 @@ T: dict[str, dict[str, str]] = {
         "above": "C'est au-dessus de l'intervalle de référence de {range} [{m}].",
         "below": "C'est en dessous de l'intervalle de référence de {range} [{m}].",
         "within": "C'est dans l'intervalle de référence de {range} [{m}].",
+        "above_limit": "C'est au-dessus de l'intervalle de référence ({range}) [{m}].",
+        "below_limit": "C'est en dessous de l'intervalle de référence ({range}) [{m}].",
+        "within_limit": "C'est dans l'intervalle de référence ({range}) [{m}].",
         "flagged": "Le résultat est marqué {flag} [{m}].",
         "previous": "Le résultat précédent était {value} le {date} [{m}] : il a {direction}.",
         "up": "augmenté",
@@ -232,8 +241,8 @@ def best_sentences(text: str, question: str, n: int = 2, *, documents: bool = Fa
     cands = [s for s in (x.strip() for x in _SENT.split(text)) if s and "\n" not in s.strip()]
     if not cands:
         cands = [line.strip() for line in text.splitlines() if line.strip()]
-    if documents:
-        cands = [c for c in cands if quotable(c)]
+    if documents:  # never a copyright line, an address or page furniture either
+        cands = [c for c in cands if quotable(c) and not is_boilerplate(c)]
     else:
         cands = [c for c in cands if not _LINKISH.search(c)]
     scored = sorted(
@@ -301,7 +310,8 @@ def safe_quote(rec: StoredRecord, question: str = "") -> str:
     spans = sentence_spans(rec.text)
     # The parser's "Document: <title> (part n):" header names the document: a clinical
     # title must not lend its anchor to the sentence that follows it.
-    ok = [quotable(_HEADER.sub("", rec.text[a:b]), free_text=free) for a, b in spans]
+    ok = [quotable(_HEADER.sub("", rec.text[a:b]), free_text=free)
+          and not (free and is_boilerplate(rec.text[a:b])) for a, b in spans]
     if spans and all(ok):
         return rec.text
     if free:
@@ -376,9 +386,11 @@ def range_sentence(p: Point, cites: CitationBuilder, draft: Draft, lang: str) ->
     if p.value is None or p.value2 is not None:
         return
     unit = human_unit(p.unit)
-    if p.ref_low is not None and p.ref_high is not None:
-        rng = f"{human_number(p.ref_low)}–{human_number(p.ref_high)} {unit}".strip()
-        key = "above" if p.value > p.ref_high else "below" if p.value < p.ref_low else "within"
+    ref = Reference(p.ref_low, p.ref_high, p.ref_text)
+    where = position(p.value, ref)
+    if where is not None:  # two-sided, or one-sided ("<200", ">60", "≤ 5.6")
+        rng = range_words(ref, unit, lang)
+        key = where if not ref.one_sided else f"{where}_limit"
         draft.sentences.append(t[key].format(range=rng, m=cites.record(p.record)))
     elif p.interpretation and p.interpretation.upper() in {"H", "L", "HH", "LL", "A"}:
         from ingest.fhir import flag_word
@@ -775,14 +787,21 @@ class TrendWriter:
     MAX_CITED = 8
 
     def __init__(self, plan: Plan, result: TrendResult, cites: CitationBuilder, draft: Draft,
-                 lang: str) -> None:
+                 lang: str, unit: str | None = None) -> None:
+        """``unit``: the unit asked for (a Query's ``unit``); by default read from the
+        question ("minutes of sleep"). Values are said in it when a factor is known."""
         self.plan, self.r, self.cites, self.draft, self.lang = plan, result, cites, draft, lang
         self.t = TT[lang]
         self.name = result.term.display(lang)
         self.folded = fold(plan.question)
         metric = result.metric
-        unit = metric.unit_text if metric else human_unit(result.unit)
-        self.unit = UNIT_FR.get(unit, unit) if lang == "fr" else unit
+        unit_text = metric.unit_text if metric else human_unit(result.unit)
+        self.view = UnitView.of(unit or asked_unit(plan.question), result.unit, result.term.key)
+        if result.stats2 is not None:
+            self.view = UnitView(result.unit)  # blood pressure stays in mmHg
+        unit_text = self.view.unit_text(unit_text)
+        self.unit = UNIT_FR.get(unit_text, unit_text) if lang == "fr" else unit_text
+        self._made: list[str] = []  # converted numbers, declared with the next sentence
         key = metric.key if metric else ""
         self.night = key.startswith("sleep")
         self.count_like = metric is not None and metric.key == "workouts"
@@ -824,10 +843,26 @@ class TrendWriter:
         return text, [start.isoformat(), end.isoformat()]
 
     def _say(self, sentence: str, *facts: str) -> None:
-        self.draft.sentences.append(self.draft.declare(sentence, *facts))
+        made, self._made = self._made, []
+        self.draft.sentences.append(self.draft.declare(sentence, *facts, *made))
+
+    def _num(self, x: float, *, change: bool = False) -> str:
+        """A recorded value (or, with ``change``, a difference) as said: in the asked
+        unit when it converts, then declared with the sentence that says it."""
+        if not self.view.active:
+            return human_number(x)
+        text = human_number(self.view.difference(x) if change else self.view.value(x))
+        self._made.append(text)
+        return text
 
     def _value(self, value: float) -> str:
-        return f"{human_number(value)} {self.unit}".strip()
+        return f"{self._num(value)} {self.unit}".strip()
+
+    def _point(self, p: Point) -> str:
+        """A point's value as said (converted when asked), else as recorded."""
+        if self.view.active and p.value is not None and p.value2 is None:
+            return self._value(p.value)
+        return value_text(p)
 
     def _support(self, stats: Stats) -> tuple[StoredRecord, ...]:
         """What a period's mean cites: its monthly summaries, else its first and last
@@ -860,7 +895,7 @@ class TrendWriter:
         if stats.slope is None or stats.direction is None or bool(down) == bool(up):
             return
         m = self._m(stats.first.records[0], stats.last.records[0])
-        slope = human_number(abs(stats.slope.value))
+        slope = self._num(abs(stats.slope.value), change=True)
         if stats.direction == "stable":
             key = "no_noisy" if stats.stable_reason == "noisy" else "no_stable"
         elif stats.direction == "down":
@@ -877,7 +912,7 @@ class TrendWriter:
         if self.bp and self.r.stats2 is not None:
             s, d = human_number(stats.mean), human_number(self.r.stats2.mean)
             return f"{s}/{d} {human_unit(self.r.unit) or 'mmHg'}", [s, d]
-        mean = human_number(stats.mean)
+        mean = self._num(stats.mean)
         return mean, [mean]
 
     def _daily(self, stats: Stats, period: str, facts: list[str]) -> None:
@@ -891,7 +926,7 @@ class TrendWriter:
                                           m=self._m(stats.first.records[0])), *facts)
             return
         if self.count_like or _ASKS_TOTAL.search(self.folded):
-            total = human_number(stats.total)
+            total = self._num(stats.total)
             self._say(t["total"].format(total=total, unit=self.unit, period=period, n=n,
                                         days=self.days, m=support, Name=name_cap),
                       total, n, *facts)
@@ -921,13 +956,13 @@ class TrendWriter:
         period, facts = self._period(r.previous_start, r.previous_end, r.calendar)
         m = self._m(*self._support(prev))
         if self.count_like:
-            total = human_number(prev.total)
+            total = self._num(prev.total)
             self._say(t["before_total"].format(period=period, total=total, unit=self.unit, m=m),
                       total, *facts)
             return
         if self.bp:
             return
-        mean, n = human_number(prev.mean), str(prev.n)
+        mean, n = self._num(prev.mean), str(prev.n)
         change = relative_change(stats.mean, prev.mean)
         if change is None or about_same(stats.mean, prev.mean):
             key, pct = "before_same", ""
@@ -942,7 +977,7 @@ class TrendWriter:
             return
         t = self.t
         m = self._m(stats.first.records[0], stats.last.records[0])
-        slope = human_number(abs(stats.slope.value))
+        slope = self._num(abs(stats.slope.value), change=True)
         key = {"down": "trend_down", "up": "trend_up", "stable": "trend_stable"}[stats.direction]
         if stats.stable_reason == "noisy":
             key = "trend_noisy"
@@ -953,30 +988,34 @@ class TrendWriter:
     def _sparse(self, stats: Stats, period: str, facts: list[str]) -> None:
         t, r = self.t, self.r
         shown = r.points[-10:]
-        items = [f"{value_text(p)} {T[self.lang]['on']} {human_date(p.date, self.lang)} "
+        items = [f"{self._point(p)} {T[self.lang]['on']} {human_date(p.date, self.lang)} "
                  f"{self._m(*p.records)}" for p in shown]
+        # Each value's date is its stored fact's: a lab row in a document cites its row,
+        # while the date sits in the report's header ("Date collected: 04/18/2024"), so
+        # the dates are declared derived from the values cited, as in the value answer.
+        days = _dates(shown)
         if self.plan.window.bounded:
             self._say(t["series"].format(name=self.name, period=period,
                                          items=_join(items, self.lang),
-                                         of=_of(self.name, self.lang)), *facts)
+                                         of=_of(self.name, self.lang)), *facts, *days)
         else:
-            self.draft.sentences.append(T[self.lang]["series"].format(
+            self._say(T[self.lang]["series"].format(
                 name=self.name, window="", items=_join(items, self.lang),
-                of=_of(self.name, self.lang)))
+                of=_of(self.name, self.lang)), *days)
         first, last = shown[0], shown[-1]
         if len(shown) > 1 and first.value is not None and last.value is not None:
-            self.draft.sentences.append(T[self.lang]["series_dir"].format(
-                first=value_text(first), last=value_text(last),
+            self._say(T[self.lang]["series_dir"].format(
+                first=self._point(first), last=self._point(last),
                 m1=self.cites.record(first.record), m2=self.cites.record(last.record)))
         if stats.n >= 3:
             mean, mean_facts = self._mean_text(stats)
             unit = "" if self.bp else f" {self.unit}".rstrip()
-            lo, hi = (value_text(p) for p in self._extremes(stats))
+            lo, hi = (self._point(p) for p in self._extremes(stats))
             self._say(t["sparse"].format(
                 n=str(stats.n), days=self.days, mean=f"{mean}{unit}", lo=lo,
                 lo_date=self._date(stats.min.date), hi=hi, hi_date=self._date(stats.max.date),
                 m1=self._m(stats.min.records[0]), m2=self._m(stats.max.records[0])),
-                *mean_facts, str(stats.n))
+                *mean_facts, str(stats.n), stats.min.date, stats.max.date)
             self._slope(stats)
         range_sentence(shown[-1], self.cites, self.draft, self.lang)
 

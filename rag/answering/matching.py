@@ -117,6 +117,8 @@ rendez vous medecin docteur sante dossier bon bonne mauvais normal haut bas
 active inactive diagnosed diagnostic diagnostique diagnostiquer illnesses treated treatment
 care cost costs price paid pay bill bills billed charge charges spend spent insurance insurer
 cover covers covered coverage plan hospital clinic place booster boosters reading
+daily weekly monthly yearly average mean median avg per quotidien quotidienne journalier
+journaliere hebdomadaire mensuel mensuelle moyenne moyen
 soins cout coute couts facture factures assurance assureur mutuelle couvre lieu endroit
 hopital clinique cabinet rappel rappels diagnostic diagnostics actif actifs active actives
 """.split())  # noqa: SIM905 (a word list reads better as prose)

@@ -15,10 +15,11 @@ Rules (also in the README):
   with the most days in the period wins (ties: the most recently ingested). One source's
   several readings of one day (two clinic blood pressures) all stay. Points in another
   unit than the period's most common one are left out and counted (``dropped``).
-- **Period**: the question's window; an open end is ``today``. Without a window, a daily
-  (wellness) series covers its last :data:`DEFAULT_DAILY_DAYS` days of data and a sparse
-  one (labs) all of it. The **previous period** is the calendar unit before ("last month"
-  -> the month before) or, for other windows, the same number of days just before it.
+- **Period**: the question's window; an open end is ``today``. Without a window, every
+  series (daily wellness facts and sparse labs alike) covers all of the person's data, from
+  its first to its last day: a weight history over years is the years, not the last weeks.
+  The **previous period** is the calendar unit before ("last month" -> the month before)
+  or, for other windows, the same number of days just before it.
 - **Statistics**: n, mean, median, total, min and max (earliest day on ties) with their
   dates, first and last; the least-squares slope of value on day, stated per week when
   the points span up to 180 days, per month up to 730 days, per year beyond; the percent
@@ -49,7 +50,6 @@ from rag.core.terms import Term, Vocabulary
 
 BP_SYSTOLIC, BP_DIASTOLIC = "8480-6", "8462-4"
 BP_KEYS = {"blood_pressure", "systolic_bp", "diastolic_bp"}
-DEFAULT_DAILY_DAYS = 90
 STABLE_FRACTION = 0.02
 MAX_SUMMARY_MONTHS = 3  # monthly summary records cited for whole-month periods up to this
 
@@ -74,6 +74,7 @@ class Point:
     code: str | None = None
     category: str | None = None
     also: tuple[StoredRecord, ...] = ()  # the same fact in other records (other sources)
+    ref_text: str | None = None  # the range as printed ("<200", "≤ 5.6", "15-150")
 
     @property
     def records(self) -> tuple[StoredRecord, ...]:
@@ -134,7 +135,7 @@ def series_points(
         points = [
             Point(sm.m.value, sm.m.unit, sm.m.value_text, sm.m.effective, sm.m.ref_low,
                   sm.m.ref_high, sm.m.interpretation, records[sm.chunk_id], code=sm.m.code,
-                  category=sm.m.category)
+                  category=sm.m.category, ref_text=sm.m.ref_text)
             for sm in found if sm.chunk_id in records
         ]
     points = [p for p in points if window.contains(p.date)]
@@ -412,13 +413,8 @@ def period_of(window: TimeWindow, points: Sequence[Point], daily: bool, today: d
               ) -> tuple[dt.date, dt.date] | None:
     """The inclusive days a trend covers (module docstring), or None without data."""
     days = sorted(_day(p.day) for p in points if p.day)
-    if window.start is None and window.end is None:
-        if not days:
-            return None
-        if daily:
-            end = days[-1]
-            return max(days[0], end - dt.timedelta(days=DEFAULT_DAILY_DAYS - 1)), end
-        return days[0], days[-1]
+    if window.start is None and window.end is None:  # no period asked: the full history
+        return (days[0], days[-1]) if days else None
     end_excl = dt.date.fromisoformat(window.end) if window.end else today + dt.timedelta(days=1)
     if window.start is not None:
         start = dt.date.fromisoformat(window.start)
