@@ -59,6 +59,15 @@ class CitationBuilder:
         self._by_key[key] = marker
         return marker
 
+    def markers(self, *records: StoredRecord) -> str:
+        """Cite each record with its default quote: "[1][2]", each marker once, in order."""
+        seen: list[int] = []
+        for rec in records:
+            m = self.record(rec)
+            if m not in seen:
+                seen.append(m)
+        return "".join(f"[{m}]" for m in seen)
+
     def knowledge(self, sec: StoredSection, quote: str) -> int:
         if quote not in sec.text:
             raise ValueError("a quote must be an exact part of its source text")

@@ -817,12 +817,7 @@ class TrendWriter:
     # -------------------------------------------------------- helpers
 
     def _m(self, *records: StoredRecord) -> str:
-        markers: list[int] = []
-        for rec in records:
-            m = self.cites.record(rec)
-            if m not in markers:
-                markers.append(m)
-        return "".join(f"[{m}]" for m in markers)
+        return self.cites.markers(*records)
 
     def _date(self, iso: str) -> str:
         return human_date(iso, self.lang)

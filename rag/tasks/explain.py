@@ -253,12 +253,7 @@ class Explainer:
         self.draft.sentences.append(self.draft.declare(sentence, *facts))
 
     def _m(self, *records: StoredRecord) -> str:
-        markers: list[int] = []
-        for rec in records:
-            m = self.cites.record(rec)
-            if m not in markers:
-                markers.append(m)
-        return "".join(f"[{m}]" for m in markers)
+        return self.cites.markers(*records)
 
     def _date(self, iso: str | None) -> str:
         return human_date(iso, self.lang)
